@@ -1,0 +1,63 @@
+/**
+ * `chasqui demo`: a hub with its embedded broker and one post, on localhost,
+ * in one process, with a few real cases (ECG records and photos from
+ * ../shared/data when it is there) so a newcomer sees cases travel at once.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { HubConfigSchema } from '../hub/config.js';
+import { buildHub } from '../hub/hub.js';
+import { PostConfigSchema } from '../node/config.js';
+import { buildPost } from '../node/post.js';
+import { runUntilSignal } from './lifecycle.js';
+import { mediaTypeOf } from './post-commands.js';
+
+const SAMPLES: Array<{ priority: 'urgent' | 'routine'; reason: string; files: string[] }> = [
+  { priority: 'urgent', reason: 'Dolor torácico de 2 horas', files: ['ecg/mitdb/100s.hea', 'ecg/mitdb/100s.dat'] },
+  { priority: 'routine', reason: 'Lesión en la piel del antebrazo', files: ['photos/canon_hdr_NO.jpg'] },
+  { priority: 'routine', reason: 'Control: ECG de 12 derivaciones', files: ['ecg/ludb/1.hea', 'ecg/ludb/1.dat'] },
+];
+
+export async function runDemo(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { dir: { type: 'string', default: '.demo' }, 'http-port': { type: 'string', default: '8080' } } });
+  const dir = resolve(values.dir!);
+  const logger = createLogger({ name: 'chasqui-demo', level: process.env.CHASQUI_LOG_LEVEL ?? 'warn' });
+  const hubConfig = loadConfig(HubConfigSchema, { overrides: { dataDir: join(dir, 'hub'), broker: { host: '127.0.0.1', port: 0 }, http: { port: 8090 } } });
+  const hub = buildHub({ config: hubConfig, logger });
+  const { url: hubUrl, brokerUrl } = await hub.start();
+  const password = hub.posts.register('demo-post', 'Puesto de Salud demo');
+  const postConfig = loadConfig(PostConfigSchema, {
+    overrides: { postId: 'demo-post', dataDir: join(dir, 'post'), hub: { url: brokerUrl, password }, http: { port: Number(values['http-port']) } },
+  });
+  const post = buildPost({ config: postConfig, logger });
+  const { url: postUrl } = await post.start();
+  const submitted = submitSamples(post);
+  process.stdout.write(`Chasqui demo running (data in ${dir})
+  post  ${postUrl}/api/cases      the post's cases and where each one is (${submitted} sample cases submitted)
+  hub   ${hubUrl}/api/cases      cases received by the hub
+  hub   ${hubUrl}/api/posts      registered posts
+  broker ${brokerUrl}  (embedded aedes)
+Submit another: node bin/chasqui.js post submit --url ${postUrl} --urgent --reason "..." FILE...
+Ctrl-C stops; the data stays in ${dir}.
+`);
+  return runUntilSignal(async () => {
+    await post.stop();
+    await hub.stop();
+  }, logger);
+}
+
+function submitSamples(post: ReturnType<typeof buildPost>): number {
+  const data = [resolve('../shared/data'), resolve(import.meta.dirname, '../../../shared/data')].find((d) => existsSync(d));
+  let n = 0;
+  SAMPLES.forEach((s, i) => {
+    const paths = data ? s.files.map((f) => join(data, f)) : [];
+    if (!paths.length || !paths.every((p) => existsSync(p))) return;
+    const attachments = paths.map((p) => ({ name: p.split('/').pop()!, mediaType: mediaTypeOf(p), bytes: readFileSync(p) }));
+    post.cases.submit({ caseId: `demo-${i + 1}`, priority: s.priority, body: { reason: s.reason }, attachments });
+    n++;
+  });
+  return n;
+}

@@ -1,0 +1,66 @@
+/** `chasqui hub …`: run the hub, register posts, write files for an external Mosquitto. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../lib/config.js';
+import { ChasquiError } from '../lib/errors.js';
+import { createLogger } from '../lib/logger.js';
+import { openDatabase } from '../lib/sqlite.js';
+import { HubConfigSchema, type HubConfig } from '../hub/config.js';
+import { buildHub } from '../hub/hub.js';
+import { mosquittoAclFile, mosquittoConf } from '../hub/broker/mosquitto-files.js';
+import { PostRegistry } from '../hub/posts/post-registry.js';
+import { runUntilSignal } from './lifecycle.js';
+
+function hubConfig(file: string | undefined): HubConfig {
+  return loadConfig(HubConfigSchema, { file: file ?? process.env.CHASQUI_CONFIG, env: process.env });
+}
+
+export async function hubCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { config: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } },
+  });
+  const config = hubConfig(values.config);
+  const [sub, arg] = positionals;
+  if (sub === 'add-post') return addPost(config, arg, values.name, values.password);
+  if (sub === 'mosquitto-files') return writeMosquittoFiles(config, arg);
+  if (sub !== undefined) throw new ChasquiError('CHASQUI_ERR_USAGE', `unknown hub command "${sub}"`);
+  const logger = createLogger({ name: 'chasqui-hub', level: config.logLevel });
+  const hub = buildHub({ config, logger });
+  await hub.start();
+  return runUntilSignal(() => hub.stop(), logger);
+}
+
+function addPost(config: HubConfig, postId: string | undefined, name?: string, password?: string): number {
+  if (!postId) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub add-post ID');
+  const db = openDatabase(join(config.dataDir, 'hub.sqlite'));
+  try {
+    const pw = new PostRegistry(db).register(postId, name, password);
+    const snippet = { postId, hub: { url: 'mqtt://HUB-ADDRESS:1883', password: pw } };
+    process.stdout.write(`${JSON.stringify(snippet, null, 2)}\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+function writeMosquittoFiles(config: HubConfig, dir: string | undefined): number {
+  if (!dir) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub mosquitto-files DIR');
+  const out = resolve(dir);
+  mkdirSync(out, { recursive: true });
+  const db = openDatabase(join(config.dataDir, 'hub.sqlite'));
+  try {
+    const lines = new PostRegistry(db).mosquittoLines();
+    writeFileSync(join(out, 'passwd'), `${lines.join('\n')}\n`, { mode: 0o600 });
+    writeFileSync(join(out, 'acl'), mosquittoAclFile(config.broker.username));
+    writeFileSync(join(out, 'mosquitto.conf'), mosquittoConf({
+      host: '0.0.0.0', port: 1883, passwordFile: join(out, 'passwd'), aclFile: join(out, 'acl'), persistenceDir: join(out, 'data'),
+    }));
+    process.stdout.write(`wrote passwd (${lines.length} posts), acl and mosquitto.conf to ${out}\n` +
+      `add the hub account with: mosquitto_passwd ${join(out, 'passwd')} ${config.broker.username}\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * `chasqui`: the one command-line entry for every program and tool. Each
+ * subcommand lives in its own file; this one only dispatches and explains.
+ */
+import { isChasquiError } from '../lib/errors.js';
+import { runDemo } from './demo.js';
+import { hubCommand } from './hub-commands.js';
+import { postCommand } from './post-commands.js';
+
+const HELP = `chasqui — store-and-forward telemedicine for rural health posts
+
+Usage:
+  chasqui hub [--config FILE]                  run the regional hub (broker, ingest, API)
+  chasqui hub add-post ID [--name NAME]        register a post; prints its password and config
+  chasqui hub mosquitto-files DIR              write passwd, acl and mosquitto.conf for an external Mosquitto
+  chasqui post [--config FILE]                 run the post appliance
+  chasqui post submit [--url URL] [--urgent] [--reason TEXT] [--case-id ID] FILE...
+                                               submit a case with FILEs attached to a running post
+  chasqui post status [--url URL]              list the post's cases and where each one is
+  chasqui demo [--dir DIR]                     start a hub and a post on localhost with sample cases
+
+Configuration comes from --config FILE (or CHASQUI_CONFIG), then CHASQUI_* environment
+variables (CHASQUI_HTTP__PORT=8081 sets http.port). README.md#configuration lists every key.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'hub':
+      return hubCommand(rest);
+    case 'post':
+      return postCommand(rest);
+    case 'demo':
+      return runDemo(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(HELP);
+      return cmd === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`chasqui: unknown command "${cmd}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (isChasquiError(err)) process.stderr.write(`chasqui: ${err.code}: ${err.message}\n`);
+    else process.stderr.write(`chasqui: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,32 @@
+/**
+ * Who may publish and subscribe where on the embedded broker; the same rules
+ * mosquitto-files.ts writes out for an external Mosquitto. Matching is exact
+ * string comparison, never wildcard matching: a filter such as
+ * `chasqui/v1/+/down` names no single post, so it is refused even though it
+ * "contains" the post's own topic, since it would also deliver every other
+ * post's traffic.
+ */
+import { ALL_UP, downTopic, isValidPostId, parseTopic, upTopic } from '../../protocol/topics.js';
+
+export type BrokerUser = { kind: 'hub' } | { kind: 'post'; postId: string };
+
+export function canPublish(user: BrokerUser, topic: string): boolean {
+  if (user.kind === 'post') {
+    // A post only ever talks upward; writing to its own `down` would forge hub messages to itself.
+    return isValidPostId(user.postId) && topic === upTopic(user.postId);
+  }
+  // The hub only answers posts. Writing to an `up` topic would forge a post's message,
+  // and the post id must be valid so no wildcard or extra level slips through.
+  return parseTopic(topic)?.direction === 'down';
+}
+
+export function canSubscribe(user: BrokerUser, topicFilter: string): boolean {
+  if (user.kind === 'post') {
+    // The post id is checked so a username like `x/#` cannot build a wildcard filter out of downTopic().
+    return isValidPostId(user.postId) && topicFilter === downTopic(user.postId);
+  }
+  // The hub reads what posts send, never what it sends them; a `down` or `#`
+  // subscription would echo its own writes back and double the traffic.
+  if (topicFilter === ALL_UP) return true;
+  return parseTopic(topicFilter)?.direction === 'up';
+}

@@ -1,0 +1,89 @@
+/**
+ * The embedded aedes broker: a region's default, one process, no extra
+ * service to run. Posts authenticate against the registry; the ACL confines
+ * each post to its own two topics. A misbehaving client is a logged event,
+ * never a broker crash.
+ */
+import { Aedes, type AuthenticateError } from 'aedes';
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
+import type { Logger } from 'pino';
+import { canPublish, canSubscribe, type BrokerUser } from './broker-acl.js';
+
+export type BrokerAuth = {
+  hubUser: string;
+  hubPassword: string;
+  verifyPost(postId: string, password: string): boolean;
+};
+
+type Authed = { chasquiUser?: BrokerUser };
+
+export class EmbeddedBroker {
+  private aedes: Aedes | undefined;
+  private server: Server | undefined;
+
+  constructor(private readonly opts: { host: string; port: number; auth: BrokerAuth; logger: Logger }) {}
+
+  async start(): Promise<number> {
+    const { auth, logger } = this.opts;
+    const aedes = await Aedes.createBroker({
+      // A 64 kbit/s post can take minutes to drain a write; only a truly dead one should be cut.
+      drainTimeout: 300_000,
+      concurrency: 1000,
+      queueLimit: 1000,
+      authenticate: (client, username, password, done) => {
+        const user = identify(auth, username ?? '', password?.toString('utf8') ?? '');
+        if (!user) {
+          logger.warn({ code: 'CHASQUI_ERR_AUTH', username, clientId: client.id }, 'broker login refused');
+          const err = new Error('bad username or password') as AuthenticateError;
+          err.returnCode = 4;
+          return done(err, false);
+        }
+        (client as unknown as Authed).chasquiUser = user;
+        done(null, true);
+      },
+      authorizePublish: (client, packet, done) => {
+        const user = client && (client as unknown as Authed).chasquiUser;
+        if (user && canPublish(user, packet.topic)) return done(null);
+        logger.warn({ code: 'CHASQUI_ERR_NOT_AUTHORIZED', clientId: client?.id, topic: packet.topic }, 'publish refused');
+        done(new Error('not authorized'));
+      },
+      authorizeSubscribe: (client, sub, done) => {
+        const user = (client as unknown as Authed).chasquiUser;
+        if (user && canSubscribe(user, sub.topic)) return done(null, sub);
+        logger.warn({ code: 'CHASQUI_ERR_NOT_AUTHORIZED', clientId: client.id, topic: sub.topic }, 'subscribe refused');
+        done(null, null);
+      },
+    });
+    aedes.on('clientError', (client, err) => logger.debug({ clientId: client.id, err: err.message }, 'client error'));
+    aedes.on('connectionError', (client, err) => logger.debug({ clientId: client?.id, err: err.message }, 'connection error'));
+    this.aedes = aedes;
+    this.server = createServer({ noDelay: true }, (socket) => aedes.handle(socket));
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => resolve());
+    });
+    const addr = server.address();
+    return typeof addr === 'object' && addr ? addr.port : this.opts.port;
+  }
+
+  async stop(): Promise<void> {
+    const { server, aedes } = this;
+    this.server = undefined;
+    this.aedes = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+  }
+}
+
+function identify(auth: BrokerAuth, username: string, password: string): BrokerUser | null {
+  if (username === auth.hubUser) return sameSecret(password, auth.hubPassword) ? { kind: 'hub' } : null;
+  return auth.verifyPost(username, password) ? { kind: 'post', postId: username } : null;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

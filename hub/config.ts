@@ -1,0 +1,33 @@
+/** The hub's configuration (README.md#configuration). */
+import { Type, type Static } from '@sinclair/typebox';
+import { LinkSchema } from '../relay/tuning.js';
+
+export const HubConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ default: './data/hub' }),
+    broker: Type.Object(
+      {
+        mode: Type.Union([Type.Literal('embedded'), Type.Literal('external')], { default: 'embedded' }),
+        host: Type.String({ default: '0.0.0.0', description: 'Embedded broker: listen address.' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883, description: 'Embedded broker: listen port.' }),
+        url: Type.Optional(Type.String({ description: 'External broker URL, e.g. mqtt://broker:1883.' })),
+        username: Type.String({ default: 'chasqui-hub', description: 'The hub\'s broker account.' }),
+        password: Type.Optional(Type.String({ description: 'External broker: the hub account\'s password.' })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    http: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8090 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    link: LinkSchema,
+    maxBundleBytes: Type.Integer({ minimum: 65536, default: 64 * 1024 * 1024 }),
+    logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info' }),
+  },
+  { additionalProperties: false },
+);
+
+export type HubConfig = Static<typeof HubConfigSchema>;

@@ -1,0 +1,127 @@
+/**
+ * The regional hub, built but not started: broker (embedded aedes, or an
+ * external Mosquitto/EMQX given by URL), the relay toward every post, case
+ * ingest and the HTTP API. start() brings them up in that order; stop()
+ * takes them down in reverse.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Clock } from '../lib/clock.js';
+import { systemClock } from '../lib/clock.js';
+import { ChasquiError } from '../lib/errors.js';
+import { installErrorHandler } from '../lib/http-errors.js';
+import type { Logger } from '../lib/logger.js';
+import { openDatabase, type Db } from '../lib/sqlite.js';
+import { buildBundle, type AttachmentInput } from '../protocol/bundle.js';
+import { Priority, TransferKind, type TransferKindName } from '../protocol/priority.js';
+import { ALL_UP, downTopic, parseTopic } from '../protocol/topics.js';
+import { MqttCarrier } from '../relay/mqtt-carrier.js';
+import { Relay } from '../relay/relay.js';
+import { relayTuning } from '../relay/tuning.js';
+import { EmbeddedBroker } from './broker/embedded-broker.js';
+import { acceptsFromPost, ingestCase } from './cases/case-ingest.js';
+import { HubCaseStore } from './cases/case-store.js';
+import type { HubConfig } from './config.js';
+import { hubApi } from './http/hub-api.js';
+import { PostRegistry } from './posts/post-registry.js';
+
+export type HubDeps = { config: HubConfig; logger: Logger; clock?: Clock; maxPageCount?: number };
+
+export type DownwardMessage = {
+  kind: Extract<TransferKindName, 'counterReference' | 'notice'>;
+  id?: string;
+  priority?: 'urgent' | 'routine';
+  body: unknown;
+  attachments?: AttachmentInput[];
+};
+
+export type Hub = {
+  config: HubConfig;
+  db: Db;
+  relay: Relay;
+  cases: HubCaseStore;
+  posts: PostRegistry;
+  app: FastifyInstance;
+  /** The broker URL posts should use (the embedded broker's real port once started). */
+  brokerUrl(): string;
+  sendToPost(postId: string, msg: DownwardMessage): { id: string };
+  start(): Promise<{ url: string; brokerUrl: string }>;
+  stop(): Promise<void>;
+};
+
+export function buildHub(deps: HubDeps): Hub {
+  const { config, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const log = logger.child({ mod: 'hub' });
+  const db = openDatabase(join(config.dataDir, 'hub.sqlite'), { maxPageCount: deps.maxPageCount });
+  const posts = new PostRegistry(db);
+  const cases = new HubCaseStore(db);
+  const b = config.broker;
+  // The embedded broker and the hub's own client share a secret that lives only in memory.
+  const hubPassword = b.mode === 'embedded' ? randomBytes(24).toString('base64url') : (b.password ?? '');
+  const broker = b.mode === 'embedded'
+    ? new EmbeddedBroker({
+        host: b.host, port: b.port, logger: log.child({ mod: 'broker' }),
+        auth: { hubUser: b.username, hubPassword, verifyPost: (id, pw) => posts.verify(id, pw) },
+      })
+    : undefined;
+  if (!broker && !b.url) throw new ChasquiError('CHASQUI_ERR_CONFIG', 'broker.url is required when broker.mode is "external"');
+  let brokerPort = b.port;
+  const brokerUrl = () => (broker ? `mqtt://${b.host === '0.0.0.0' ? '127.0.0.1' : b.host}:${brokerPort}` : b.url!);
+  const carrier = new MqttCarrier({
+    url: brokerUrl, clientId: 'chasqui-hub', username: b.username, password: hubPassword, subscriptions: [ALL_UP],
+    keepaliveS: config.link.keepaliveS, reconnectMs: config.link.reconnectMs, connectTimeoutMs: config.link.connectTimeoutMs,
+    logger: log.child({ mod: 'mqtt' }),
+  });
+  const relay = new Relay({
+    db, carrier, clock, logger: log.child({ mod: 'relay' }),
+    routes: {
+      outTopic: (peer) => downTopic(peer),
+      peerOf: (topic) => {
+        const t = parseTopic(topic);
+        return t?.direction === 'up' ? t.postId : null;
+      },
+    },
+    tuning: relayTuning(config.link, config.maxBundleBytes),
+    acceptsKind: acceptsFromPost,
+    accept: ingestCase(cases, { maxRawBytes: config.maxBundleBytes, now: () => clock.now() }),
+    isKnownPeer: (peer) => posts.isKnown(peer),
+  });
+  relay.on('received', (postId, id, _kind, receipt) => log.info({ postId, bundle: id, receipt }, 'case received'));
+
+  const sendToPost = (postId: string, msg: DownwardMessage) => {
+    if (!posts.isKnown(postId)) throw new ChasquiError('CHASQUI_ERR_UNKNOWN_POST', postId);
+    const priority = msg.priority ?? 'routine';
+    const bundle = buildBundle(
+      {
+        kind: msg.kind === 'notice' ? 'notice' : 'counter-reference', id: msg.id ?? randomUUID(), origin: 'hub',
+        createdAt: new Date(clock.now()).toISOString(), priority, body: msg.body, attachments: msg.attachments ?? [],
+      },
+      { maxBytes: config.maxBundleBytes },
+    );
+    relay.enqueue({ peer: postId, kind: TransferKind[msg.kind], priority: Priority[priority], bytes: bundle.bytes, id: bundle.id });
+    return { id: bundle.id };
+  };
+
+  const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger });
+  installErrorHandler(app);
+  hubApi(app, { cases, posts, relay, sendToPost, isConnected: () => carrier.isConnected });
+
+  return {
+    config, db, relay, cases, posts, app, brokerUrl, sendToPost,
+    async start() {
+      if (broker) brokerPort = await broker.start();
+      await relay.start();
+      const url = await app.listen({ host: config.http.host, port: config.http.port });
+      log.info({ url, broker: brokerUrl(), mode: b.mode }, 'hub ready');
+      return { url, brokerUrl: brokerUrl() };
+    },
+    async stop() {
+      await app.close();
+      await relay.stop();
+      await broker?.stop();
+      db.close();
+    },
+  };
+}

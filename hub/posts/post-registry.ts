@@ -1,0 +1,74 @@
+/**
+ * The posts this hub serves and their broker credentials. Passwords are kept
+ * only as hashes: scrypt for the embedded broker, and mosquitto's own PBKDF2
+ * line for an external Mosquitto (written out by `chasqui hub mosquitto-files`).
+ */
+import { createHash } from 'node:crypto';
+import type { Db } from '../../lib/sqlite.js';
+import { migrate } from '../../lib/sqlite.js';
+import { ChasquiError } from '../../lib/errors.js';
+import { isValidPostId } from '../../protocol/topics.js';
+import { generatePassword, hashPassword, verifyPassword } from '../broker/credentials.js';
+import { mosquittoPasswdLine } from '../broker/mosquitto-files.js';
+
+export type PostEntry = { postId: string; name: string; createdAt: string };
+
+const MIGRATIONS = [
+  `CREATE TABLE posts (
+     post_id TEXT PRIMARY KEY, name TEXT NOT NULL, password_hash TEXT NOT NULL,
+     mosquitto_line TEXT NOT NULL, created_at TEXT NOT NULL);`,
+];
+
+export class PostRegistry {
+  private readonly q;
+  private readonly known = new Set<string>();
+  /** scrypt is deliberately slow; a post reconnecting every few seconds over a flaky link should not pay it each time. */
+  private readonly verified = new Map<string, string>();
+
+  constructor(db: Db) {
+    migrate(db, 'hub-posts', MIGRATIONS);
+    this.q = {
+      insert: db.prepare('INSERT INTO posts (post_id, name, password_hash, mosquitto_line, created_at) VALUES (?, ?, ?, ?, ?)'),
+      rotate: db.prepare('UPDATE posts SET password_hash = ?, mosquitto_line = ? WHERE post_id = ?'),
+      get: db.prepare('SELECT password_hash AS hash FROM posts WHERE post_id = ?').pluck(),
+      list: db.prepare('SELECT post_id AS postId, name, created_at AS createdAt FROM posts ORDER BY post_id'),
+      lines: db.prepare('SELECT mosquitto_line FROM posts ORDER BY post_id').pluck(),
+    };
+    for (const p of this.list()) this.known.add(p.postId);
+  }
+
+  /** Registers a post, or gives an existing one a new password; returns the password once, in clear. */
+  register(postId: string, name = postId, password = generatePassword()): string {
+    if (!isValidPostId(postId)) {
+      throw new ChasquiError('CHASQUI_ERR_BAD_REQUEST', `post id "${postId}" must be lowercase letters, digits and dashes`);
+    }
+    const hash = hashPassword(password);
+    const line = mosquittoPasswdLine(postId, password);
+    if (this.known.has(postId)) this.q.rotate.run(hash, line, postId);
+    else this.q.insert.run(postId, name, hash, line, new Date().toISOString());
+    this.known.add(postId);
+    this.verified.delete(postId);
+    return password;
+  }
+
+  isKnown(postId: string): boolean {
+    return this.known.has(postId);
+  }
+
+  verify(postId: string, password: string): boolean {
+    const digest = createHash('sha256').update(password).digest('hex');
+    if (this.verified.get(postId) === digest) return true;
+    const hash = this.q.get.get(postId) as string | undefined;
+    const ok = hash !== undefined && verifyPassword(password, hash);
+    if (ok) this.verified.set(postId, digest);
+    return ok;
+  }
+
+  list(): PostEntry[] {
+    return this.q.list.all() as PostEntry[];
+  }
+
+  mosquittoLines(): string[] {
+    return this.q.lines.all() as string[];
+  }
+}

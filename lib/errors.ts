@@ -1,0 +1,54 @@
+/**
+ * The one catalogue of Chasqui errors. Every error a person may see carries a
+ * stable code from here; README.md#error-codes lists them and a test keeps the
+ * two in step. Faults from a device or a peer become logged events built from
+ * these, never a crash.
+ */
+export const ERRORS = {
+  CHASQUI_ERR_CONFIG: 'Configuration is invalid',
+  CHASQUI_ERR_MALFORMED_MESSAGE: 'A message from the network could not be decoded',
+  CHASQUI_ERR_CHUNK_CORRUPT: 'A chunk failed its checksum or does not fit its transfer',
+  CHASQUI_ERR_BUNDLE_HASH_MISMATCH: 'A reassembled bundle does not match its content address',
+  CHASQUI_ERR_BUNDLE_MALFORMED: 'A bundle could not be parsed',
+  CHASQUI_ERR_BUNDLE_TOO_LARGE: 'A bundle is larger than the configured limit',
+  CHASQUI_ERR_ATTACHMENT_HASH: 'An attachment does not match its SHA-256',
+  CHASQUI_ERR_UNKNOWN_POST: 'A message came from a post the hub does not know',
+  CHASQUI_ERR_CASE_CONFLICT: 'A case id arrived again with different content',
+  CHASQUI_ERR_UNKNOWN_KIND: 'A transfer of a kind this side does not accept',
+  CHASQUI_ERR_DISK_FULL: 'The disk or database is full',
+  CHASQUI_ERR_STORE: 'The local database failed',
+  CHASQUI_ERR_AUTH: 'Authentication failed',
+  CHASQUI_ERR_NOT_AUTHORIZED: 'Not allowed to publish or subscribe there',
+  CHASQUI_ERR_BAD_REQUEST: 'A request was invalid',
+  CHASQUI_ERR_NOT_FOUND: 'No such thing',
+  CHASQUI_ERR_USAGE: 'The command line is wrong',
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class ChasquiError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message ? `${ERRORS[code]}: ${message}` : ERRORS[code], options);
+    this.name = 'ChasquiError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isChasquiError(err: unknown, code?: ErrorCode): err is ChasquiError {
+  return err instanceof ChasquiError && (code === undefined || err.code === code);
+}
+
+/** SQLite reports a full disk (or a database at max_page_count) as SQLITE_FULL. */
+export function fromStoreError(err: unknown): ChasquiError {
+  if (err instanceof ChasquiError) return err;
+  const code = (err as { code?: string } | null)?.code;
+  const msg = err instanceof Error ? err.message : String(err);
+  if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || /database or disk is full/i.test(msg)) {
+    return new ChasquiError('CHASQUI_ERR_DISK_FULL', msg, undefined, { cause: err });
+  }
+  return new ChasquiError('CHASQUI_ERR_STORE', msg, undefined, { cause: err });
+}

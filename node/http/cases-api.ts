@@ -1,0 +1,43 @@
+/**
+ * The post's case API. JSON with base64 attachments for now; the nurse app
+ * (issue 4) adds streamed multipart uploads in front of the same service.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { ChasquiError } from '../../lib/errors.js';
+import type { CaseService } from '../cases/case-service.js';
+
+const SubmitBody = Type.Object({
+  caseId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$' })),
+  priority: Type.Union([Type.Literal('urgent'), Type.Literal('routine')]),
+  body: Type.Record(Type.String(), Type.Unknown()),
+  attachments: Type.Array(
+    Type.Object({
+      name: Type.String({ minLength: 1, maxLength: 200 }),
+      mediaType: Type.String({ minLength: 3, maxLength: 100 }),
+      dataBase64: Type.String(),
+    }),
+    { maxItems: 50, default: [] },
+  ),
+});
+
+export function casesApi(app: FastifyInstance, cases: CaseService): void {
+  app.post<{ Body: Static<typeof SubmitBody> }>('/api/cases', { schema: { body: SubmitBody } }, async (req, reply) => {
+    const { view, created } = cases.submit({
+      caseId: req.body.caseId,
+      priority: req.body.priority,
+      body: req.body.body,
+      attachments: req.body.attachments.map((a) => ({ name: a.name, mediaType: a.mediaType, bytes: Buffer.from(a.dataBase64, 'base64') })),
+    });
+    req.log.info({ caseId: view.caseId, bundle: view.bundleId, created }, 'case submitted');
+    return reply.status(created ? 201 : 200).send(view);
+  });
+
+  app.get<{ Querystring: { limit?: number } }>('/api/cases', async (req) => ({ cases: cases.list(req.query.limit) }));
+
+  app.get<{ Params: { id: string } }>('/api/cases/:id', async (req) => {
+    const view = cases.get(req.params.id);
+    if (!view) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `case ${req.params.id}`);
+    return view;
+  });
+}

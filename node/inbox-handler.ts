@@ -1,0 +1,23 @@
+/**
+ * What the post accepts from the hub: counter-references and notices. The
+ * bundle is verified and kept; issue 5 gives counter-references their own
+ * screens. Runs inside the relay's completion transaction.
+ */
+import { ChasquiError } from '../lib/errors.js';
+import { parseBundle } from '../protocol/bundle.js';
+import { TransferKind, kindName } from '../protocol/priority.js';
+import type { PostCaseStore } from './cases/case-store.js';
+
+export function acceptsFromHub(kind: number): boolean {
+  return kind === TransferKind.counterReference || kind === TransferKind.notice;
+}
+
+export function acceptFromHub(store: PostCaseStore, maxRawBytes: number) {
+  return (_peer: string, kind: number, bytes: Buffer, id: string): string => {
+    const { manifest, attachments } = parseBundle(bytes, { expectedId: id, maxRawBytes });
+    if (manifest.origin !== 'hub') throw new ChasquiError('CHASQUI_ERR_BUNDLE_MALFORMED', `origin ${manifest.origin} is not the hub`);
+    for (const a of attachments) store.blobs.put(a.bytes, a.entry.sha256);
+    store.saveMessage(id, kindName(kind) ?? String(kind), manifest.id, manifest.body, new Date().toISOString());
+    return `post:${manifest.id}`;
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The post appliance, built but not started: buildPost() wires the database,
+ * the relay toward the hub, the case service and the HTTP app; start() opens
+ * the link and the port; stop() closes both. main.ts and the tests share it.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { join } from 'node:path';
+import type { Clock } from '../lib/clock.js';
+import { systemClock } from '../lib/clock.js';
+import { installErrorHandler } from '../lib/http-errors.js';
+import type { Logger } from '../lib/logger.js';
+import { openDatabase, type Db } from '../lib/sqlite.js';
+import { downTopic, upTopic } from '../protocol/topics.js';
+import type { Carrier } from '../relay/carrier.js';
+import { MqttCarrier } from '../relay/mqtt-carrier.js';
+import { Relay } from '../relay/relay.js';
+import { relayTuning } from '../relay/tuning.js';
+import { CaseService, HUB_PEER } from './cases/case-service.js';
+import { PostCaseStore } from './cases/case-store.js';
+import type { PostConfig } from './config.js';
+import { casesApi } from './http/cases-api.js';
+import { acceptFromHub, acceptsFromHub } from './inbox-handler.js';
+
+export type PostDeps = { config: PostConfig; logger: Logger; clock?: Clock; carrier?: Carrier; maxPageCount?: number };
+
+export type Post = {
+  config: PostConfig;
+  db: Db;
+  relay: Relay;
+  cases: CaseService;
+  store: PostCaseStore;
+  app: FastifyInstance;
+  /** Whether the link to the broker is up now. */
+  connected(): boolean;
+  start(): Promise<{ url: string }>;
+  stop(): Promise<void>;
+};
+
+export function buildPost(deps: PostDeps): Post {
+  const { config, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const log = logger.child({ mod: 'post', postId: config.postId });
+  const db = openDatabase(join(config.dataDir, 'post.sqlite'), { maxPageCount: deps.maxPageCount });
+  const store = new PostCaseStore(db);
+  const carrier = deps.carrier ?? new MqttCarrier({
+    url: config.hub.url,
+    clientId: `post-${config.postId}`,
+    username: config.postId,
+    password: config.hub.password,
+    subscriptions: [downTopic(config.postId)],
+    keepaliveS: config.link.keepaliveS,
+    reconnectMs: config.link.reconnectMs,
+    connectTimeoutMs: config.link.connectTimeoutMs,
+    logger: log.child({ mod: 'mqtt' }),
+  });
+  const relay = new Relay({
+    db, carrier, clock, logger: log.child({ mod: 'relay' }),
+    routes: {
+      outTopic: () => upTopic(config.postId),
+      peerOf: (topic) => (topic === downTopic(config.postId) ? HUB_PEER : null),
+    },
+    tuning: relayTuning(config.link, config.maxBundleBytes),
+    acceptsKind: acceptsFromHub,
+    accept: acceptFromHub(store, config.maxBundleBytes),
+  });
+  relay.on('delivered', (_peer, id, receipt) => log.info({ bundle: id, receipt }, 'case delivered'));
+  relay.on('rejected', (_peer, id, code, reason) => log.error({ bundle: id, code, reason }, 'hub refused a case'));
+  const cases = new CaseService({ db, store, relay, clock, postId: config.postId, maxBundleBytes: config.maxBundleBytes });
+
+  // Base64 inflates by 4/3; leave room for the JSON around it.
+  const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger, bodyLimit: Math.ceil(config.maxBundleBytes * 1.4) + 65536 });
+  installErrorHandler(app);
+  app.get('/healthz', async () => ({
+    ok: true, postId: config.postId, connected: carrier.isConnected, queued: relay.outbox.queued().length,
+  }));
+  casesApi(app, cases);
+  app.get('/api/messages', async () => ({ messages: store.messages() }));
+
+  return {
+    config, db, relay, cases, store, app,
+    connected: () => carrier.isConnected,
+    async start() {
+      await relay.start();
+      const url = await app.listen({ host: config.http.host, port: config.http.port });
+      log.info({ url }, 'post ready');
+      return { url };
+    },
+    async stop() {
+      await app.close();
+      await relay.stop();
+      db.close();
+    },
+  };
+}

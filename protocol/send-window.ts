@@ -1,0 +1,252 @@
+/**
+ * The sender's half of the transfer protocol, as a pure state machine: which
+ * chunk goes next, how many may be unacknowledged, when to ask the receiver
+ * what it holds. The relay adapter feeds it events and a clock; it never
+ * touches a socket or a disk, so every rule here is tested without sleeps.
+ *
+ * Rules:
+ * - Urgent before routine before bulk; within a class, oldest first. The
+ *   choice is made per chunk, so an urgent case overtakes within one chunk.
+ * - At most `windowBytes` unacknowledged (LinkEstimator): never stop-and-wait,
+ *   never a backlog in socket buffers that urgent data would queue behind.
+ * - The receiver's status is authoritative. After a reconnect or restart a
+ *   transfer that was under way first asks for status (one round trip) and
+ *   resends only what the receiver lacks.
+ * - A status request travels on the same ordered topic as the chunks, so a
+ *   chunk sent before the request and missing from the reply was really lost.
+ */
+import { Bitmap } from './bitmap.js';
+import { chunkCount, chunkLength } from './chunking.js';
+import { LinkEstimator, type EstimatorOptions } from './link-estimator.js';
+import type { TransferState } from './messages.js';
+
+export type OutgoingTransfer = {
+  id: string;
+  kind: number;
+  priority: number;
+  /** Submission order; older first within a priority. */
+  seq: number;
+  totalSize: number;
+  chunkSize: number;
+  acked: Bitmap;
+  /** Some chunk may have left in an earlier connection or process: ask before sending. */
+  started: boolean;
+};
+
+export type SendAction = { type: 'chunk'; id: string; index: number; bytes: number } | { type: 'statusRequest'; id: string };
+
+export type StatusOutcome =
+  | { type: 'progress'; newlyAcked: number[]; acked: Bitmap }
+  | { type: 'delivered'; receipt: string }
+  | { type: 'rejected'; code: string; reason: string };
+
+export type SendWindowOptions = EstimatorOptions & { chunkSize: number; maxWindowBytes: number };
+
+type Live = OutgoingTransfer & {
+  count: number;
+  inflight: Map<number, number>;
+  inflightBytes: number;
+  resend: number[];
+  cursor: number;
+  syncing: boolean;
+  statusWanted: boolean;
+  statusSentAt: number | undefined;
+  statusBackoff: number;
+  lastProgressAt: number;
+};
+
+export class SendWindow {
+  readonly link: LinkEstimator;
+  private readonly transfers = new Map<string, Live>();
+  private connected = false;
+  private inflightBytes = 0;
+
+  constructor(private readonly opts: SendWindowOptions) {
+    this.link = new LinkEstimator(opts);
+  }
+
+  add(t: OutgoingTransfer, now: number): void {
+    const live: Live = {
+      ...t,
+      count: chunkCount(t),
+      inflight: new Map(),
+      inflightBytes: 0,
+      resend: [],
+      cursor: 0,
+      syncing: t.started,
+      statusWanted: t.started,
+      statusSentAt: undefined,
+      statusBackoff: 1,
+      lastProgressAt: now,
+    };
+    this.transfers.set(t.id, live);
+  }
+
+  has(id: string): boolean {
+    return this.transfers.has(id);
+  }
+
+  remove(id: string): void {
+    const t = this.transfers.get(id);
+    if (!t) return;
+    this.inflightBytes -= t.inflightBytes;
+    this.transfers.delete(id);
+  }
+
+  /** What the receiver has acknowledged so far, for persisting and for progress bars. */
+  acked(id: string): Bitmap | undefined {
+    return this.transfers.get(id)?.acked;
+  }
+
+  get unackedBytes(): number {
+    return this.inflightBytes;
+  }
+
+  get size(): number {
+    return this.transfers.size;
+  }
+
+  onConnected(now: number): void {
+    this.connected = true;
+    for (const t of this.transfers.values()) {
+      if (t.inflight.size === 0 && !t.started) continue;
+      // Whatever was in flight may or may not have arrived: the receiver will say.
+      this.clearInflight(t);
+      t.syncing = true;
+      t.statusWanted = true;
+      t.statusSentAt = undefined;
+      t.lastProgressAt = now;
+    }
+  }
+
+  onDisconnected(): void {
+    this.connected = false;
+    this.link.forgetRate();
+  }
+
+  /** The next thing to put on the wire, or null when the window is full or nothing is due. */
+  next(now: number): SendAction | null {
+    if (!this.connected) return null;
+    const ordered = this.ordered();
+    for (const t of ordered) {
+      if (t.statusWanted) {
+        t.statusWanted = false;
+        t.statusSentAt = now;
+        return { type: 'statusRequest', id: t.id };
+      }
+    }
+    const window = this.link.windowBytes(this.opts.chunkSize, this.opts.maxWindowBytes);
+    for (const t of ordered) {
+      if (t.syncing) continue;
+      const index = this.nextIndex(t);
+      if (index === undefined) continue;
+      const bytes = chunkLength(t, index);
+      if (this.inflightBytes > 0 && this.inflightBytes + bytes > window) return null;
+      this.markSent(t, index, bytes, now);
+      return { type: 'chunk', id: t.id, index, bytes };
+    }
+    return null;
+  }
+
+  onAck(id: string, indices: number[], now: number): number[] {
+    const t = this.transfers.get(id);
+    if (!t) return [];
+    const fresh: number[] = [];
+    for (const i of indices) {
+      const sentAt = t.inflight.get(i);
+      if (sentAt !== undefined) this.settle(t, i);
+      if (!t.acked.set(i)) continue;
+      fresh.push(i);
+      this.link.onAck(chunkLength(t, i), sentAt === undefined ? undefined : now - sentAt, now);
+    }
+    if (fresh.length) {
+      t.lastProgressAt = now;
+      t.statusBackoff = 1;
+    }
+    return fresh;
+  }
+
+  onStatus(id: string, state: TransferState, now: number): StatusOutcome | null {
+    const t = this.transfers.get(id);
+    if (!t) return null;
+    t.lastProgressAt = now;
+    t.statusBackoff = 1;
+    switch (state.state) {
+      case 'complete':
+        this.remove(id);
+        return { type: 'delivered', receipt: state.receipt };
+      case 'rejected':
+        this.remove(id);
+        return { type: 'rejected', code: state.code, reason: state.reason };
+      case 'unknown':
+        return this.adopt(t, new Bitmap(t.count));
+      case 'partial':
+        return this.adopt(t, new Bitmap(t.count, state.chunkCount === t.count ? state.have : undefined));
+    }
+  }
+
+  /** Asks for status where acknowledgements are overdue; call on a timer. */
+  tick(now: number): void {
+    if (!this.connected) return;
+    const rto = this.link.rtoMs;
+    for (const t of this.transfers.values()) {
+      const waitingFor = t.inflight.size > 0 || t.acked.complete || t.syncing;
+      if (!waitingFor || t.statusWanted) continue;
+      const since = Math.max(t.lastProgressAt, t.statusSentAt ?? 0);
+      if (now - since > rto * t.statusBackoff) {
+        t.statusWanted = true;
+        t.statusBackoff = Math.min(t.statusBackoff * 2, 16);
+      }
+    }
+  }
+
+  /** The receiver's bitmap replaces ours: it may have lost what it once acknowledged. */
+  private adopt(t: Live, have: Bitmap): StatusOutcome {
+    const before = t.acked;
+    const askedAt = t.statusSentAt ?? Number.POSITIVE_INFINITY;
+    for (const [i, sentAt] of [...t.inflight]) {
+      if (have.has(i) || sentAt <= askedAt) this.settle(t, i);
+    }
+    t.acked = have;
+    t.resend = [];
+    t.cursor = 0;
+    t.syncing = false;
+    const newlyAcked = [...Array(t.count).keys()].filter((i) => have.has(i) && !before.has(i));
+    return { type: 'progress', newlyAcked, acked: have };
+  }
+
+  private ordered(): Live[] {
+    return [...this.transfers.values()].sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+  }
+
+  /** The next chunk this transfer would send; consumed only by markSent, so a full window loses nothing. */
+  private nextIndex(t: Live): number | undefined {
+    const skip = (i: number) => t.acked.has(i) || t.inflight.has(i);
+    while (t.resend.length && skip(t.resend[0]!)) t.resend.shift();
+    if (t.resend.length) return t.resend[0];
+    while (t.cursor < t.count && skip(t.cursor)) t.cursor++;
+    return t.cursor < t.count ? t.cursor : undefined;
+  }
+
+  private markSent(t: Live, index: number, bytes: number, now: number): void {
+    if (t.resend[0] === index) t.resend.shift();
+    else if (t.cursor === index) t.cursor++;
+    t.inflight.set(index, now);
+    t.inflightBytes += bytes;
+    this.inflightBytes += bytes;
+    t.started = true;
+  }
+
+  private settle(t: Live, index: number): void {
+    if (!t.inflight.delete(index)) return;
+    const bytes = chunkLength(t, index);
+    t.inflightBytes -= bytes;
+    this.inflightBytes -= bytes;
+  }
+
+  private clearInflight(t: Live): void {
+    this.inflightBytes -= t.inflightBytes;
+    t.inflight.clear();
+    t.inflightBytes = 0;
+  }
+}

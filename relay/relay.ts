@@ -1,0 +1,269 @@
+/**
+ * The store-and-forward engine both sides run (README.md#transport). It owns
+ * the outbox and inbox, one SendWindow per peer, and the carrier; it knows
+ * neither post nor hub: the side that builds it says which topics lead to
+ * which peer and what to do with a bundle that arrives.
+ *
+ * Constructor assigns; start() loads the outbox and connects; stop() undoes.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { Clock } from '../lib/clock.js';
+import { fromStoreError } from '../lib/errors.js';
+import type { Db } from '../lib/sqlite.js';
+import { Bitmap } from '../protocol/bitmap.js';
+import { encode, type Message } from '../protocol/messages.js';
+import { SendWindow, type SendAction } from '../protocol/send-window.js';
+import type { Carrier } from './carrier.js';
+import { InboxStore } from './inbox-store.js';
+import { Inbound, type AcceptBundle } from './inbound.js';
+import { OutboxStore, type OutboxRow } from './outbox-store.js';
+
+export type RelayRoutes = {
+  /** The topic that carries messages to this peer. */
+  outTopic(peer: string): string;
+  /** The peer a message on this topic came from, or null when it is not ours. */
+  peerOf(topic: string): string | null;
+};
+
+export type RelayTuning = {
+  chunkSize: number;
+  maxWindowBytes: number;
+  maxBundleBytes: number;
+  minRtoMs: number;
+  maxRtoMs: number;
+  initialRtoMs: number;
+  tickMs: number;
+};
+
+export type RelayDeps = {
+  db: Db;
+  carrier: Carrier;
+  clock: Clock;
+  logger: Logger;
+  routes: RelayRoutes;
+  tuning: RelayTuning;
+  acceptsKind: (kind: number) => boolean;
+  accept: AcceptBundle;
+  isKnownPeer?: (peer: string) => boolean;
+};
+
+export type RelayEvents = {
+  delivered: [peer: string, id: string, receipt: string];
+  rejected: [peer: string, id: string, code: string, reason: string];
+  progress: [peer: string, id: string, acked: number, total: number];
+  received: [peer: string, id: string, kind: number, receipt: string];
+};
+
+export type EnqueueRequest = { peer: string; kind: number; priority: number; bytes: Buffer; id: string; chunkSize?: number };
+
+export class Relay extends EventEmitter<RelayEvents> {
+  readonly outbox: OutboxStore;
+  readonly inbox: InboxStore;
+  readonly counters = { chunksSent: 0, bytesSent: 0, resentBytes: 0, statusRequests: 0, publishErrors: 0 };
+  private readonly windows = new Map<string, SendWindow>();
+  private readonly rows = new Map<string, OutboxRow>();
+  private readonly everSent = new Map<string, Bitmap>();
+  private readonly inbound: Inbound;
+  private timer: NodeJS.Timeout | undefined;
+  private pumpScheduled = false;
+
+  constructor(private readonly d: RelayDeps) {
+    super();
+    this.outbox = new OutboxStore(d.db);
+    this.inbox = new InboxStore(d.db);
+    this.inbound = new Inbound({
+      db: d.db,
+      inbox: this.inbox,
+      logger: d.logger,
+      now: () => d.clock.now(),
+      maxBundleBytes: d.tuning.maxBundleBytes,
+      acceptsKind: d.acceptsKind,
+      accept: d.accept,
+      reply: (peer, msg) => this.publish(peer, msg),
+      onOutboundMessage: (peer, msg) => this.onOutboundMessage(peer, msg),
+      onReceived: (peer, id, kind, receipt) => this.emit('received', peer, id, kind, receipt),
+    });
+  }
+
+  get inboundCounters(): Inbound['counters'] {
+    return this.inbound.counters;
+  }
+
+  async start(): Promise<void> {
+    this.loadQueued();
+    const c = this.d.carrier;
+    c.on('message', ({ topic, payload }) => this.onMessage(topic, payload));
+    c.on('connected', () => {
+      const now = this.d.clock.now();
+      for (const w of this.windows.values()) w.onConnected(now);
+      this.schedulePump();
+    });
+    c.on('disconnected', () => {
+      for (const w of this.windows.values()) w.onDisconnected();
+    });
+    this.timer = setInterval(() => this.tick(), this.d.tuning.tickMs);
+    this.timer.unref();
+    await c.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.d.carrier.stop();
+  }
+
+  /**
+   * Queues a bundle for a peer. Safe inside the caller's transaction: the
+   * window learns of it from the database once the transaction has committed.
+   */
+  enqueue(req: EnqueueRequest): OutboxRow {
+    const { row } = this.outbox.enqueue({ ...req, chunkSize: req.chunkSize ?? this.d.tuning.chunkSize, now: this.d.clock.now() });
+    setImmediate(() => {
+      this.loadQueued();
+      this.schedulePump();
+    });
+    return row;
+  }
+
+  /** Bytes acknowledged so far of a transfer still travelling, for progress bars. */
+  progress(peer: string, id: string): { acked: number; total: number } | undefined {
+    const acked = this.windows.get(peer)?.acked(id);
+    return acked && { acked: acked.count, total: acked.size };
+  }
+
+  window(peer: string): SendWindow | undefined {
+    return this.windows.get(peer);
+  }
+
+  private windowFor(peer: string): SendWindow {
+    let w = this.windows.get(peer);
+    if (!w) {
+      w = new SendWindow(this.d.tuning);
+      if (this.d.carrier.isConnected) w.onConnected(this.d.clock.now());
+      this.windows.set(peer, w);
+    }
+    return w;
+  }
+
+  private loadQueued(): void {
+    const now = this.d.clock.now();
+    for (const row of this.outbox.queued()) {
+      const key = `${row.peer}/${row.id}`;
+      if (this.rows.has(key)) continue;
+      this.rows.set(key, row);
+      this.windowFor(row.peer).add({ ...row }, now);
+    }
+  }
+
+  private tick(): void {
+    const now = this.d.clock.now();
+    for (const w of this.windows.values()) w.tick(now);
+    this.pump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (!this.d.carrier.isConnected) return;
+    const now = this.d.clock.now();
+    for (const [peer, w] of this.windows) {
+      for (let a = w.next(now); a; a = w.next(now)) this.send(peer, a);
+    }
+  }
+
+  private send(peer: string, a: SendAction): void {
+    const row = this.rows.get(`${peer}/${a.id}`);
+    if (!row) return;
+    const transferId = Buffer.from(a.id, 'hex');
+    if (a.type === 'statusRequest') {
+      this.counters.statusRequests++;
+      return this.publish(peer, { type: 'statusRequest', transferId });
+    }
+    const payload = this.outbox.chunk(row.seq, a.index);
+    if (!payload) return this.d.logger.error({ peer, transfer: a.id, index: a.index }, 'outbox chunk missing');
+    if (!row.started) {
+      this.outbox.markStarted(row.seq);
+      row.started = true;
+    }
+    this.countSend(row, a.index, payload.length);
+    const { kind, priority, totalSize, chunkSize } = row;
+    this.publish(peer, { type: 'chunk', transferId, kind, priority, totalSize, chunkSize, index: a.index, payload });
+  }
+
+  private countSend(row: OutboxRow, index: number, bytes: number): void {
+    const key = `${row.peer}/${row.id}`;
+    let sent = this.everSent.get(key);
+    if (!sent) this.everSent.set(key, (sent = new Bitmap(row.acked.size)));
+    if (!sent.set(index)) this.counters.resentBytes += bytes;
+    this.counters.chunksSent++;
+    this.counters.bytesSent += bytes;
+  }
+
+  private publish(peer: string, msg: Message): void {
+    this.d.carrier.publish(this.d.routes.outTopic(peer), encode(msg)).catch((err: Error) => {
+      // The message stays owed: the window's timeout asks the receiver again.
+      this.counters.publishErrors++;
+      this.d.logger.debug({ peer, err: err.message }, 'publish not confirmed');
+    });
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const peer = this.d.routes.peerOf(topic);
+    if (peer === null) return;
+    if (this.d.isKnownPeer && !this.d.isKnownPeer(peer)) {
+      this.d.logger.warn({ peer, code: 'CHASQUI_ERR_UNKNOWN_POST', topic }, 'message from an unknown peer dropped');
+      return;
+    }
+    this.inbound.push(peer, payload);
+  }
+
+  /** Runs inside the inbound batch transaction: acknowledgement state is committed with the batch. */
+  private onOutboundMessage(peer: string, msg: Message): void {
+    const w = this.windows.get(peer);
+    const id = msg.transferId.toString('hex');
+    const row = this.rows.get(`${peer}/${id}`);
+    if (!w || !row) return;
+    const now = this.d.clock.now();
+    if (msg.type === 'ack') {
+      if (w.onAck(id, msg.indices, now).length) this.saveProgress(peer, row, w);
+    } else if (msg.type === 'status') {
+      const outcome = w.onStatus(id, msg, now);
+      if (outcome?.type === 'progress') this.saveProgress(peer, row, w);
+      else if (outcome) this.finish(peer, row, outcome);
+    }
+    this.schedulePump();
+  }
+
+  private saveProgress(peer: string, row: OutboxRow, w: SendWindow): void {
+    const acked = w.acked(row.id);
+    if (!acked) return;
+    this.outbox.saveAcked(row.seq, acked);
+    setImmediate(() => this.emit('progress', peer, row.id, acked.count, acked.size));
+  }
+
+  private finish(peer: string, row: OutboxRow, outcome: { type: 'delivered'; receipt: string } | { type: 'rejected'; code: string; reason: string }): void {
+    const key = `${peer}/${row.id}`;
+    this.rows.delete(key);
+    this.everSent.delete(key);
+    const now = this.d.clock.now();
+    try {
+      if (outcome.type === 'delivered') {
+        this.outbox.finish(peer, row.id, { state: 'delivered', receipt: outcome.receipt }, now);
+        setImmediate(() => this.emit('delivered', peer, row.id, outcome.receipt));
+      } else {
+        this.outbox.finish(peer, row.id, { state: 'rejected', code: outcome.code, reason: outcome.reason }, now);
+        setImmediate(() => this.emit('rejected', peer, row.id, outcome.code, outcome.reason));
+      }
+    } catch (err) {
+      throw fromStoreError(err);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The transport over a VSAT-like link: 64 kbit/s each way, 600 ms round
+ * trip, 2 % packet loss, outages. Each figure is a ratio against the link's
+ * physical limit, so it means the same on any machine.
+ */
+import { LinkEmulator, type LinkOptions } from '../link/link-emulator.js';
+import type { Hub } from '../../hub/hub.js';
+import type { Post } from '../../node/post.js';
+import { quietLogger } from '../support/logger.js';
+import { sharedFile, tempDir } from '../support/paths.js';
+import { startHub, startPost } from '../support/stack.js';
+import { delay, waitFor } from '../support/wait.js';
+
+export const RATE_BPS = 64_000;
+export const RTT_S = 0.6;
+const LINK: Omit<LinkOptions, 'target'> = { upRateBps: RATE_BPS, downRateBps: RATE_BPS, latencyMs: (RTT_S * 1000) / 2, lossRate: 0.02, queueBytes: 16 * 1024 };
+/** What a VSAT post would run with: chunks sized for the nominal rate, keepalive short enough to notice a dead beam. */
+const POST_LINK = { expectedRateBps: RATE_BPS, minRtoMs: 3000, initialRtoMs: 5000, keepaliveS: 20, reconnectMs: 2000, tickMs: 250 };
+
+type Rig = { hub: Hub; post: Post; link: LinkEmulator; cleanup: () => Promise<void> };
+
+async function rig(name: string, linkOpts: Partial<LinkOptions> = {}): Promise<Rig> {
+  const { dir, cleanup } = tempDir(`chasqui-bench-${name}-`);
+  const hub = await startHub({ dir, logger: quietLogger() });
+  const password = hub.posts.register('post-bench');
+  const [host, port] = hub.brokerUrl().replace('mqtt://', '').split(':');
+  const link = new LinkEmulator({ ...LINK, ...linkOpts, target: { host: host!, port: Number(port) } });
+  const linkPort = await link.start();
+  const post = await startPost({ dir, postId: 'post-bench', url: `mqtt://127.0.0.1:${linkPort}`, password, link: POST_LINK });
+  await waitFor(() => post.connected(), { what: 'post connected', timeoutMs: 30_000 });
+  return { hub, post, link, cleanup: async () => { await post.stop(); await link.stop(); await hub.stop(); cleanup(); } };
+}
+
+/** A case of about `bytes` of attachments, cut from a real photograph (JPEG data does not compress, like a real clinical photo). */
+function caseOf(id: string, bytes: number, priority: 'urgent' | 'routine' = 'routine') {
+  const photo = sharedFile('photos/iphone_hdr_YES.jpg');
+  const parts = [];
+  for (let off = 0; off < bytes; off += photo.length) parts.push(photo.subarray(0, Math.min(photo.length, bytes - off)));
+  return { caseId: id, priority, body: { reason: 'bench' }, attachments: [{ name: 'foto.jpg', mediaType: 'image/jpeg', bytes: Buffer.concat(parts) }] };
+}
+
+async function deliver(post: Post, caseId: string, timeoutMs: number): Promise<void> {
+  await waitFor(() => post.cases.get(caseId)?.status.state === 'delivered', { what: `${caseId} delivered`, timeoutMs, intervalMs: 20 });
+}
+
+/** One 300 KB case on a quiet (lossy, no outage) link: delivery time vs ideal, and wire bytes vs bundle bytes. */
+export async function deliveryAndOverhead() {
+  const r = await rig('delivery');
+  try {
+    r.link.resetStats();
+    const t0 = performance.now();
+    const { view } = r.post.cases.submit(caseOf('d1', 300_000));
+    await deliver(r.post, 'd1', 120_000);
+    const seconds = (performance.now() - t0) / 1000;
+    const s = r.link.stats();
+    const ideal = (view.bundleSize * 8) / RATE_BPS + 3 * RTT_S;
+    return {
+      bundleBytes: view.bundleSize, rawBytes: view.rawSize, seconds, idealSeconds: ideal,
+      deliveryVsIdeal: seconds / ideal,
+      // Retransmissions the emulated TCP makes are the link's cost, not the protocol's.
+      overheadRatio: (s.upBytes + s.downBytes) / view.bundleSize - 1,
+      wireVsRaw: (s.upBytes + s.downBytes) / view.rawSize,
+    };
+  } finally {
+    await r.cleanup();
+  }
+}
+
+/** A routine backlog drains while outages strike (mean one every 3 min, forced at least twice): goodput and resent bytes per outage. */
+export async function goodputUnderOutages(opts: { backlogBytes: number; outagesAtS: number[]; outageS: number }) {
+  const r = await rig('goodput', { outages: { meanIntervalMs: 180_000, minDurationMs: 5000, maxDurationMs: 20_000 }, seed: 3 });
+  try {
+    const ids: string[] = [];
+    let bundleBytes = 0;
+    for (let i = 0; bundleBytes < opts.backlogBytes; i++) {
+      const { view } = r.post.cases.submit(caseOf(`g${i}`, 100_000));
+      ids.push(view.caseId);
+      bundleBytes += view.bundleSize;
+    }
+    r.link.resetStats();
+    const t0 = performance.now();
+    const timers = opts.outagesAtS.map((s) => setTimeout(() => r.link.cut(opts.outageS * 1000), s * 1000));
+    for (const id of ids) await deliver(r.post, id, 900_000);
+    timers.forEach(clearTimeout);
+    const elapsed = (performance.now() - t0) / 1000;
+    const s = r.link.stats();
+    const upSeconds = elapsed - s.outageMs / 1000;
+    return {
+      bundleBytes, seconds: elapsed, outages: s.outages, outageSeconds: s.outageMs / 1000,
+      goodputRatio: (bundleBytes * 8) / (RATE_BPS * upSeconds),
+      retransmitBytesPerOutage: s.outages ? r.post.relay.counters.resentBytes / s.outages : 0,
+    };
+  } finally {
+    await r.cleanup();
+  }
+}
+
+/** An urgent ECG submitted behind a 20 MB routine backlog: how long until the hub holds it. */
+export async function urgentBehindBacklog(backlogBytes: number) {
+  const r = await rig('urgent');
+  try {
+    for (let i = 0; i * 2_000_000 < backlogBytes; i++) r.post.cases.submit(caseOf(`bulk${i}`, 2_000_000));
+    await delay(15_000);
+    const ecg = [
+      { name: '100s.hea', mediaType: 'text/plain', bytes: sharedFile('ecg/mitdb/100s.hea') },
+      { name: '100s.dat', mediaType: 'application/x-wfdb-signal', bytes: sharedFile('ecg/mitdb/100s.dat') },
+    ];
+    const t0 = performance.now();
+    const { view } = r.post.cases.submit({ caseId: 'urgent-ecg', priority: 'urgent', body: { reason: 'dolor torácico' }, attachments: ecg });
+    await deliver(r.post, 'urgent-ecg', 300_000);
+    const latency = (performance.now() - t0) / 1000;
+    const own = (view.bundleSize * 8) / RATE_BPS;
+    const chunk = (r.post.relay.outbox.recent('hub', 1)[0]?.chunkSize ?? 8192) * 8 / RATE_BPS;
+    return { urgentBytes: view.bundleSize, latencySeconds: latency, ownTransferSeconds: own, bound: own + chunk + 2 * RTT_S, chunkSeconds: chunk };
+  } finally {
+    await r.cleanup();
+  }
+}

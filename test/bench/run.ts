@@ -1,0 +1,52 @@
+/**
+ * `npm run bench` — prints each figure against its physical limit or target;
+ * `npm run bench -- --json` prints one JSON object for machines. Takes about
+ * six minutes, almost all of it the emulated 64 kbit/s link.
+ */
+import { cpus, totalmem } from 'node:os';
+import { deliveryAndOverhead, goodputUnderOutages, urgentBehindBacklog } from './link-bench.js';
+import { hubIngest } from './ingest-bench.js';
+
+const json = process.argv.includes('--json');
+const log = (s: string) => {
+  if (!json) process.stdout.write(`${s}\n`);
+};
+const f = (n: number, d = 3) => n.toFixed(d);
+
+async function main() {
+  const machine = `${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+  log(`Chasqui benchmark on ${machine}`);
+  log('Link: 64 kbit/s each way, 600 ms RTT, 2 % packet loss (emulated, test/link)\n');
+
+  const ingest = await hubIngest({ posts: 4, bundleBytes: 4 << 20, chunkSize: 8192 });
+  log(`hub ingest (loopback): ${f(ingest.chunksPerS, 0)} chunks/s of 8 KiB (${f(ingest.mbPerS, 1)} MB/s), ${ingest.chunks} chunks in ${f(ingest.seconds, 1)} s`);
+
+  const d = await deliveryAndOverhead();
+  log(`300 KB case: ${f(d.seconds, 1)} s vs ideal ${f(d.idealSeconds, 1)} s (size/rate + 3 RTT) → ${f(d.deliveryVsIdeal)} × ideal   [target ≤ 1.15]`);
+  log(`protocol overhead: wire bytes both ways / bundle bytes − 1 = ${f(d.overheadRatio, 4)}   [target ≤ 0.03]; wire / raw case size = ${f(d.wireVsRaw)}`);
+
+  const g = await goodputUnderOutages({ backlogBytes: 1_200_000, outagesAtS: [40, 100], outageS: 10 });
+  log(`goodput with 2 % loss and ${g.outages} outages (${f(g.outageSeconds, 0)} s down): ${f(g.goodputRatio)} of link capacity while up   [target ≥ 0.90]`);
+  log(`retransmitted bytes per outage: ${f(g.retransmitBytesPerOutage, 0)} B (one chunk is 8192 B)`);
+
+  const u = await urgentBehindBacklog(20_000_000);
+  log(`urgent ECG (${u.urgentBytes} B) behind 20 MB routine backlog: ${f(u.latencySeconds, 1)} s; bound own transfer ${f(u.ownTransferSeconds, 1)} s + one chunk ${f(u.chunkSeconds, 1)} s + 2 RTT = ${f(u.bound, 1)} s`);
+
+  if (json) {
+    process.stdout.write(`${JSON.stringify({
+      machine,
+      'link.goodput_ratio': g.goodputRatio,
+      'link.overhead_ratio': d.overheadRatio,
+      'link.delivery_vs_ideal': d.deliveryVsIdeal,
+      'link.retransmit_bytes_per_outage': g.retransmitBytesPerOutage,
+      'link.urgent_latency_s': u.latencySeconds,
+      'link.urgent_latency_bound_s': u.bound,
+      'hub.ingest_chunks_per_s': ingest.chunksPerS,
+    }, null, 2)}\n`);
+  }
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

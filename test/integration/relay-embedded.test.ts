@@ -1,0 +1,142 @@
+/**
+ * The store-and-forward core end to end on the embedded aedes broker: real
+ * SQLite files, real MQTT over loopback, real ECG records and photos.
+ */
+import t from 'tap';
+import mqtt from 'mqtt';
+import { buildBundle } from '../../protocol/bundle.js';
+import { splitIntoChunks } from '../../protocol/chunking.js';
+import { decode, encode, type Message } from '../../protocol/messages.js';
+import { downTopic, upTopic } from '../../protocol/topics.js';
+import type { Post } from '../../node/post.js';
+import { collectingLogger } from '../support/logger.js';
+import { sharedFile, tempDir } from '../support/paths.js';
+import { startHub, startPost } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
+
+const ECG = [
+  { name: '100s.hea', mediaType: 'text/plain', bytes: sharedFile('ecg/mitdb/100s.hea') },
+  { name: '100s.dat', mediaType: 'application/x-wfdb-signal', bytes: sharedFile('ecg/mitdb/100s.dat') },
+];
+const PHOTO = { name: 'piel.jpg', mediaType: 'image/jpeg', bytes: sharedFile('photos/Sumo_Museum.jpg') };
+
+const delivered = (post: Post, caseId: string) => () => post.cases.get(caseId)?.status.state === 'delivered';
+
+t.test('cases travel up once, notices travel down, bad input is refused', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const { logger, lines } = collectingLogger();
+  const hub = await startHub({ dir, logger });
+  const password = hub.posts.register('post-a');
+  const post = await startPost({ dir, postId: 'post-a', url: hub.brokerUrl(), password });
+  t.teardown(async () => {
+    await post.stop();
+    await hub.stop();
+    cleanup();
+  });
+
+  await t.test('a case with a real ECG and photo arrives byte-identical', async (t) => {
+    post.cases.submit({ caseId: 'c1', priority: 'urgent', body: { reason: 'dolor torácico' }, attachments: [...ECG, PHOTO] });
+    await waitFor(delivered(post, 'c1'), { what: 'c1 delivered' });
+    const [c] = hub.cases.list();
+    t.equal(c?.caseId, 'c1');
+    t.equal(c?.postId, 'post-a');
+    for (const a of [...ECG, PHOTO]) {
+      const meta = c!.attachments.find((x) => x.name === a.name)!;
+      t.ok(hub.cases.blobs.get(meta.sha256)?.equals(a.bytes), `${a.name} byte-identical`);
+    }
+    t.match(post.cases.get('c1')?.status, { state: 'delivered', receipt: /^hub-case-\d+$/ });
+  });
+
+  await t.test('sending the same case or bundle again never makes a second case', async (t) => {
+    const again = post.cases.submit({ caseId: 'c1', priority: 'urgent', body: { reason: 'otra vez' }, attachments: [] });
+    t.equal(again.created, false, 'same case id returns the case already queued');
+    // Replay the very same bundle on the wire, as a post restored from an old backup would.
+    const c1 = post.cases.get('c1')!;
+    const bundle = buildBundle(
+      { kind: 'case', id: 'c1', origin: 'post-a', createdAt: c1.createdAt, priority: 'urgent', body: c1.body, attachments: [...ECG, PHOTO] },
+      { maxBytes: 64 << 20 },
+    );
+    t.equal(bundle.id, c1.bundleId, 'rebuilt bundle has the same address');
+    const replay = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, clientId: 'replay-a', protocolVersion: 4 });
+    const answers: Message[] = [];
+    replay.on('message', (_topic, payload) => answers.push(decode(payload)));
+    await replay.subscribeAsync(downTopic('post-a'), { qos: 1 });
+    const parts = splitIntoChunks(bundle.bytes, 4096);
+    for (const [index, payload] of parts.entries()) {
+      const msg = { type: 'chunk' as const, transferId: Buffer.from(bundle.id, 'hex'), kind: 1, priority: 0, totalSize: bundle.bytes.length, chunkSize: 4096, index, payload };
+      await replay.publishAsync(upTopic('post-a'), encode(msg), { qos: 1 });
+    }
+    await waitFor(() => answers.some((m) => m.type === 'status' && m.state === 'complete'), { what: 'hub answers complete' });
+    await replay.endAsync();
+    t.equal(hub.cases.count(), 1, 'still one case');
+  });
+
+  await t.test('a notice travels down to the post', async (t) => {
+    const { id } = hub.sendToPost('post-a', { kind: 'notice', body: { text: 'Mañana llega el ecógrafo' } });
+    await waitFor(() => post.store.messages().find((m) => m.bundleId === id), { what: 'notice at post' });
+    t.same(post.store.messages()[0]?.body, { text: 'Mañana llega el ecógrafo' });
+  });
+
+  await t.test('malformed and forged messages are dropped with a logged code; the hub keeps working', async (t) => {
+    const rogue = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, clientId: 'rogue-a', protocolVersion: 4 });
+    await rogue.publishAsync(upTopic('post-a'), Buffer.from('hola, no soy un mensaje'), { qos: 1 });
+    const chunk = encode({ type: 'chunk', transferId: Buffer.alloc(32, 7), kind: 1, priority: 1, totalSize: 5000, chunkSize: 4096, index: 9, payload: Buffer.alloc(10) });
+    await rogue.publishAsync(upTopic('post-a'), chunk, { qos: 1 });
+    // aedes answers an unauthorised publish by closing the connection, so do not wait for a PUBACK.
+    rogue.publish(upTopic('post-b'), chunk, { qos: 0 });
+    await waitFor(() => lines.some((l) => l.code === 'CHASQUI_ERR_NOT_AUTHORIZED'), { what: 'refusal logged' });
+    await rogue.endAsync(true);
+    await waitFor(() => lines.some((l) => l.code === 'CHASQUI_ERR_CHUNK_CORRUPT'), { what: 'corrupt chunk logged' });
+    t.ok(lines.some((l) => l.code === 'CHASQUI_ERR_MALFORMED_MESSAGE'), 'garbage logged as malformed');
+    t.ok(lines.some((l) => l.code === 'CHASQUI_ERR_NOT_AUTHORIZED' && l.topic === upTopic('post-b')), 'publishing as another post is refused by the broker');
+    post.cases.submit({ caseId: 'c2', priority: 'routine', body: { reason: 'control' }, attachments: [ECG[0]!] });
+    await waitFor(delivered(post, 'c2'), { what: 'c2 delivered after the garbage' });
+    t.equal(hub.cases.count(), 2);
+  });
+
+  await t.test('a wrong password never gets in', async (t) => {
+    const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password: 'wrong', reconnectPeriod: 0, protocolVersion: 4 }).then(
+      (c) => c.endAsync().then(() => null),
+      (e: Error) => e,
+    );
+    t.match(err?.message ?? '', /Bad username or password|Not authorized/i);
+    t.ok(lines.some((l) => l.code === 'CHASQUI_ERR_AUTH'));
+  });
+});
+
+t.test('an oversize bundle is refused by the hub and shown as refused at the post', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const hub = await startHub({ dir, maxBundleBytes: 200_000 });
+  const password = hub.posts.register('post-big');
+  const post = await startPost({ dir, postId: 'post-big', url: hub.brokerUrl(), password });
+  t.teardown(async () => {
+    await post.stop();
+    await hub.stop();
+    cleanup();
+  });
+  post.cases.submit({ caseId: 'big', priority: 'routine', body: {}, attachments: [PHOTO] });
+  await waitFor(() => post.cases.get('big')?.status.state === 'rejected', { what: 'rejection' });
+  t.match(post.cases.get('big')?.status, { state: 'rejected', code: 'CHASQUI_ERR_BUNDLE_TOO_LARGE' });
+  t.equal(hub.cases.count(), 0);
+});
+
+t.test('a full disk at the hub loses nothing: the case waits and arrives once there is room', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const { logger, lines } = collectingLogger();
+  const hub = await startHub({ dir, maxPageCount: 60, logger });
+  const password = hub.posts.register('post-full');
+  const post = await startPost({ dir, postId: 'post-full', url: hub.brokerUrl(), password });
+  t.teardown(async () => {
+    await post.stop();
+    await hub.stop();
+    cleanup();
+  });
+  post.cases.submit({ caseId: 'f1', priority: 'urgent', body: {}, attachments: [PHOTO] });
+  await new Promise((r) => setTimeout(r, 1500));
+  t.not(post.cases.get('f1')?.status.state, 'delivered', 'not delivered while the hub disk is full');
+  t.ok(lines.some((l) => l.code === 'CHASQUI_ERR_DISK_FULL'), 'the hub logged a full disk');
+  t.equal(hub.cases.count(), 0);
+  hub.db.pragma('max_page_count = 1000000');
+  await waitFor(delivered(post, 'f1'), { what: 'delivery after space freed', timeoutMs: 30_000 });
+  t.equal(hub.cases.count(), 1);
+});

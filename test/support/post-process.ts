@@ -1,0 +1,56 @@
+/**
+ * A post running as its own process (the compiled CLI), so a test can kill it
+ * with SIGKILL mid-write, as a power cut would, and start it again.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PostConfig } from '../../node/config.js';
+import { CLI } from './paths.js';
+import { waitFor } from './wait.js';
+
+export class PostProcess {
+  private child: ChildProcess | undefined;
+  private readonly configFile: string;
+  readonly url: string;
+  kills = 0;
+
+  constructor(private readonly config: PostConfig, private readonly dir: string) {
+    this.configFile = join(dir, `${config.postId}.json`);
+    writeFileSync(this.configFile, JSON.stringify(config, null, 2));
+    this.url = `http://${config.http.host}:${config.http.port}`;
+  }
+
+  async start(): Promise<void> {
+    const log = createWriteStream(join(this.dir, `${this.config.postId}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, [CLI, 'post', '--config', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    this.child = child;
+    await waitFor(() => fetch(`${this.url}/healthz`).then((r) => r.ok, () => false), { what: 'post process up', timeoutMs: 20_000 });
+  }
+
+  /** SIGKILL: no shutdown handler runs, whatever was being written is cut. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    this.kills++;
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null;
+  }
+}

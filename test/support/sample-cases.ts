@@ -1,0 +1,47 @@
+/**
+ * Case contents from the real recordings and photographs in ../shared/data:
+ * a cycle of ECG records and, every fifth case, a photo.
+ */
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { sharedFile } from './paths.js';
+
+const ECGS = [
+  ['ecg/mitdb/100s.hea', 'ecg/mitdb/100s.dat'],
+  ['ecg/ludb/1.hea', 'ecg/ludb/1.dat'],
+  ['ecg/svdb/800.hea', 'ecg/svdb/800.dat'],
+  ['ecg/ptbdb/s0010_re.hea', 'ecg/ptbdb/s0010_re.xyz'],
+];
+const PHOTOS = ['photos/canon_hdr_NO.jpg', 'photos/Sumo_Museum.jpg', 'photos/iphone_hdr_YES.jpg', 'photos/T-45A_Goshawk_03.jpg', 'photos/HMD_Nokia_8.3_5G.jpg'];
+
+export type SampleFile = { name: string; mediaType: string; bytes: Buffer; sha256: string };
+
+const cache = new Map<string, SampleFile>();
+function file(rel: string): SampleFile {
+  let f = cache.get(rel);
+  if (!f) {
+    const bytes = sharedFile(rel);
+    const mediaType = rel.endsWith('.jpg') ? 'image/jpeg' : rel.endsWith('.hea') ? 'text/plain' : 'application/x-wfdb-signal';
+    f = { name: basename(rel), mediaType, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+    cache.set(rel, f);
+  }
+  return f;
+}
+
+export function sampleCase(i: number, opts: { photos?: boolean } = {}): { caseId: string; priority: 'urgent' | 'routine'; body: Record<string, unknown>; files: SampleFile[] } {
+  const files = ECGS[i % ECGS.length]!.map(file);
+  if (opts.photos !== false && i % 5 === 0) files.push(file(PHOTOS[(i / 5) % PHOTOS.length]!));
+  return {
+    caseId: `case-${String(i).padStart(3, '0')}`,
+    priority: i % 7 === 3 ? 'urgent' : 'routine',
+    body: { reason: `Consulta ${i}`, vitals: { pulse: 60 + (i % 40), spo2: 90 + (i % 9) } },
+    files,
+  };
+}
+
+export function submitBody(c: ReturnType<typeof sampleCase>): string {
+  return JSON.stringify({
+    caseId: c.caseId, priority: c.priority, body: c.body,
+    attachments: c.files.map((f) => ({ name: f.name, mediaType: f.mediaType, dataBase64: f.bytes.toString('base64') })),
+  });
+}

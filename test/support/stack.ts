@@ -1,0 +1,41 @@
+/**
+ * Builds a real hub (embedded aedes or external broker) and real posts on
+ * temporary SQLite files, tuned for loopback so tests run in seconds.
+ */
+import { join } from 'node:path';
+import { loadConfig } from '../../lib/config.js';
+import type { Logger } from '../../lib/logger.js';
+import { HubConfigSchema } from '../../hub/config.js';
+import { buildHub, type Hub } from '../../hub/hub.js';
+import { PostConfigSchema } from '../../node/config.js';
+import { buildPost, type Post } from '../../node/post.js';
+import { quietLogger } from './logger.js';
+
+export const FAST_LINK = { expectedRateBps: 8_000_000, minRtoMs: 300, initialRtoMs: 1000, keepaliveS: 5, reconnectMs: 200, tickMs: 50 };
+
+export async function startHub(o: { dir: string; broker?: Record<string, unknown>; logger?: Logger; maxPageCount?: number; maxBundleBytes?: number }): Promise<Hub> {
+  const config = loadConfig(HubConfigSchema, {
+    overrides: {
+      dataDir: join(o.dir, 'hub'), http: { port: 0 }, broker: { host: '127.0.0.1', port: 0, ...o.broker },
+      link: FAST_LINK, ...(o.maxBundleBytes ? { maxBundleBytes: o.maxBundleBytes } : {}),
+    },
+  });
+  const hub = buildHub({ config, logger: o.logger ?? quietLogger(), maxPageCount: o.maxPageCount });
+  await hub.start();
+  return hub;
+}
+
+export function postConfig(o: { dir: string; postId: string; url: string; password: string; link?: Record<string, unknown>; maxBundleBytes?: number }) {
+  return loadConfig(PostConfigSchema, {
+    overrides: {
+      postId: o.postId, dataDir: join(o.dir, o.postId), hub: { url: o.url, password: o.password }, http: { port: 0 },
+      link: { ...FAST_LINK, ...o.link }, ...(o.maxBundleBytes ? { maxBundleBytes: o.maxBundleBytes } : {}),
+    },
+  });
+}
+
+export async function startPost(o: Parameters<typeof postConfig>[0] & { logger?: Logger }): Promise<Post> {
+  const post = buildPost({ config: postConfig(o), logger: o.logger ?? quietLogger() });
+  await post.start();
+  return post;
+}

@@ -11,6 +11,9 @@ import { isValidPostId } from '../../protocol/topics.js';
 import { generatePassword, hashPassword, verifyPassword } from '../broker/credentials.js';
 import { mosquittoPasswdLine } from '../broker/mosquitto-files.js';
 
+/** The hub's own broker account (and the post peer name "hub") must never be a post, or the ACL patterns would give it a post's rights. */
+const RESERVED = /^(hub|chasqui-.*)$/;
+
 export type PostEntry = { postId: string; name: string; createdAt: string };
 
 const MIGRATIONS = [
@@ -39,8 +42,8 @@ export class PostRegistry {
 
   /** Registers a post, or gives an existing one a new password; returns the password once, in clear. */
   register(postId: string, name = postId, password = generatePassword()): string {
-    if (!isValidPostId(postId)) {
-      throw new ChasquiError('CHASQUI_ERR_BAD_REQUEST', `post id "${postId}" must be lowercase letters, digits and dashes`);
+    if (!isValidPostId(postId) || RESERVED.test(postId)) {
+      throw new ChasquiError('CHASQUI_ERR_BAD_REQUEST', `post id "${postId}" must be lowercase letters, digits and dashes, and not "hub" or "chasqui-…"`);
     }
     const hash = hashPassword(password);
     const line = mosquittoPasswdLine(postId, password);

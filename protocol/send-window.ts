@@ -10,8 +10,9 @@
  * - At most `windowBytes` unacknowledged (LinkEstimator): never stop-and-wait,
  *   never a backlog in socket buffers that urgent data would queue behind.
  * - The receiver's status is authoritative. After a reconnect or restart a
- *   transfer that was under way first asks for status (one round trip) and
- *   resends only what the receiver lacks.
+ *   transfer asks for status and resends only what the receiver lacks. After a
+ *   reconnect it keeps sending fresh chunks meanwhile (it knows which ones
+ *   were in flight); after a restart it knows nothing and waits for the answer.
  * - A status request travels on the same ordered topic as the chunks, so a
  *   chunk sent before the request and missing from the reply was really lost.
  */
@@ -48,7 +49,10 @@ type Live = OutgoingTransfer & {
   inflightBytes: number;
   resend: number[];
   cursor: number;
+  /** Waiting for status before sending anything: after a restart, in-flight chunks are unknown. */
   syncing: boolean;
+  /** Sent before a reconnect; not resent unless the receiver's status says they are missing. */
+  suspect: Set<number>;
   statusWanted: boolean;
   statusSentAt: number | undefined;
   statusBackoff: number;
@@ -74,6 +78,7 @@ export class SendWindow {
       resend: [],
       cursor: 0,
       syncing: t.started,
+      suspect: new Set(),
       statusWanted: t.started,
       statusSentAt: undefined,
       statusBackoff: 1,
@@ -109,10 +114,9 @@ export class SendWindow {
   onConnected(now: number): void {
     this.connected = true;
     for (const t of this.transfers.values()) {
-      if (t.inflight.size === 0 && !t.started) continue;
-      // Whatever was in flight may or may not have arrived: the receiver will say.
+      if (t.inflight.size === 0 && !t.syncing) continue;
+      for (const i of t.inflight.keys()) t.suspect.add(i);
       this.clearInflight(t);
-      t.syncing = true;
       t.statusWanted = true;
       t.statusSentAt = undefined;
       t.lastProgressAt = now;
@@ -190,7 +194,7 @@ export class SendWindow {
     if (!this.connected) return;
     const rto = this.link.rtoMs;
     for (const t of this.transfers.values()) {
-      const waitingFor = t.inflight.size > 0 || t.acked.complete || t.syncing;
+      const waitingFor = t.inflight.size > 0 || t.acked.complete || t.syncing || t.suspect.size > 0;
       if (!waitingFor || t.statusWanted) continue;
       const since = Math.max(t.lastProgressAt, t.statusSentAt ?? 0);
       if (now - since > rto * t.statusBackoff) {
@@ -208,6 +212,7 @@ export class SendWindow {
       if (have.has(i) || sentAt <= askedAt) this.settle(t, i);
     }
     t.acked = have;
+    t.suspect.clear();
     t.resend = [];
     t.cursor = 0;
     t.syncing = false;
@@ -221,7 +226,7 @@ export class SendWindow {
 
   /** The next chunk this transfer would send; consumed only by markSent, so a full window loses nothing. */
   private nextIndex(t: Live): number | undefined {
-    const skip = (i: number) => t.acked.has(i) || t.inflight.has(i);
+    const skip = (i: number) => t.acked.has(i) || t.inflight.has(i) || t.suspect.has(i);
     while (t.resend.length && skip(t.resend[0]!)) t.resend.shift();
     if (t.resend.length) return t.resend[0];
     while (t.cursor < t.count && skip(t.cursor)) t.cursor++;

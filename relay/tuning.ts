@@ -12,7 +12,7 @@ export const LinkSchema = Type.Object(
     chunkSize: Type.Optional(Type.Integer({ minimum: 1024, maximum: 262144, description: 'Override the chunk size in bytes.' })),
     maxWindowBytes: Type.Integer({ minimum: 4096, default: 1048576, description: 'Upper bound on unacknowledged bytes.' }),
     keepaliveS: Type.Integer({ minimum: 5, maximum: 600, default: 20, description: 'MQTT keepalive; a dead link is noticed after about 1.5 times this.' }),
-    reconnectMs: Type.Integer({ minimum: 100, default: 2000 }),
+    reconnectMs: Type.Integer({ minimum: 100, default: 1000, description: "Pause between reconnection attempts; cheap, and each second counts after an outage." }),
     connectTimeoutMs: Type.Integer({ minimum: 1000, default: 30000 }),
     minRtoMs: Type.Integer({ minimum: 50, default: 3000, description: 'Shortest wait for an acknowledgement before asking for status.' }),
     maxRtoMs: Type.Integer({ minimum: 1000, default: 60000 }),

@@ -40,7 +40,23 @@ t.test('urgent overtakes routine within one chunk', async (t) => {
   t.same(next, [{ type: 'chunk', id: 'ecg', index: 0, bytes: C }]);
 });
 
-t.test('after a reconnect a started transfer asks first, then sends only what is missing', async (t) => {
+t.test('after a reconnect it asks for status but keeps sending fresh chunks meanwhile', async (t) => {
+  const w = new SendWindow(opts);
+  w.onConnected(0);
+  w.add(transfer('a', 1, 1, 6), 0);
+  t.same(drain(w, 0).map((a) => a.type === 'chunk' && a.index), [0, 1]);
+  w.onDisconnected();
+  w.onConnected(5000);
+  const after = drain(w, 5000);
+  t.same(after, [{ type: 'statusRequest', id: 'a' }, { type: 'chunk', id: 'a', index: 2, bytes: C }, { type: 'chunk', id: 'a', index: 3, bytes: C }], 'no idle round trip');
+  const have = new Bitmap(6);
+  have.set(0);
+  w.onStatus('a', { state: 'partial', chunkCount: 6, have: have.toBytes() }, 5600);
+  w.onAck('a', [2, 3], 5700);
+  t.same(drain(w, 5700).map((a) => a.type === 'chunk' && a.index), [1, 4], 'the lost chunk 1 goes again, 0 does not');
+});
+
+t.test('after a restart a started transfer asks first, then sends only what is missing', async (t) => {
   const w = new SendWindow(opts);
   w.add(transfer('a', 1, 1, 6, true), 0);
   w.onConnected(0);

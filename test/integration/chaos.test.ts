@@ -17,7 +17,7 @@ import { sampleCase, submitBody } from '../support/sample-cases.js';
 import { postConfig, startHub } from '../support/stack.js';
 import { delay, waitFor } from '../support/wait.js';
 
-const CASES = Number(process.env.CHASQUI_CHAOS_CASES ?? 50);
+const CASES = Number(process.env.TEST_CHAOS_CASES ?? 50);
 const POST = 'post-chaos';
 
 async function runChaos(t: Test, hub: Hub, dir: string, password: string): Promise<void> {
@@ -29,9 +29,14 @@ async function runChaos(t: Test, hub: Hub, dir: string, password: string): Promi
   const linkPort = await link.start();
   const config = postConfig({ dir, postId: POST, url: `mqtt://127.0.0.1:${linkPort}`, password, link: { expectedRateBps: 2_000_000 } });
   const post = new PostProcess({ ...config, http: { host: '127.0.0.1', port: await freePort() } }, dir);
+  let killing = true;
+  t.teardown(async () => {
+    killing = false;
+    await post.kill();
+    await link.stop();
+  });
   await post.start();
 
-  let killing = true;
   const killer = (async () => {
     let seed = 7;
     const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
@@ -84,7 +89,6 @@ async function runChaos(t: Test, hub: Hub, dir: string, password: string): Promi
   t.ok(s.outages >= 3, `link cut ${s.outages} times`);
   t.comment(`kills=${post.kills} outages=${s.outages} up=${s.upBytes}B retransmitted=${s.upRetransmitBytes}B`);
   await post.stop();
-  await link.stop();
 }
 
 t.test('50 cases through a failing link and a post killed at random: embedded aedes', async (t) => {

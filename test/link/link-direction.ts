@@ -55,7 +55,8 @@ export class LinkDirection {
 
   setDown(down: boolean): void {
     this.down = down;
-    if (down) return this.halt();
+    this.halt();
+    if (down) return;
     this.busyUntil = Math.max(this.busyUntil, performance.now());
     this.pump();
   }

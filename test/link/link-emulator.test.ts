@@ -120,15 +120,19 @@ t.test('rate: 50 KB at 400 kbit/s takes about a second, and the bottleneck is sh
   t.ok(seconds > 0.8 * ideal && seconds < 1.6 * ideal, `${seconds.toFixed(3)} s for an ideal of ${ideal} s`);
 });
 
-t.test('rate: 2.5 MB at 20 Mbit/s, the CPU is not the limit', async (t) => {
-  const { port } = await rig(t, await sinkServer(), { upRateBps: 20e6, downRateBps: 20e6, latencyMs: 10 });
+t.test('rate: 2.5 MB echoed at 20 Mbit/s each way, the CPU is not the limit', async (t) => {
+  const { port } = await rig(t, await echoServer(), { upRateBps: 20e6, downRateBps: 20e6, latencyMs: 10 });
+  const data = randomBytes(2_500_000);
   const s = await dial(port);
   const t0 = performance.now();
-  s.end(randomBytes(2_500_000));
-  t.equal(String(await readBytes(s, 7)), '2500000');
+  const echoed = readBytes(s, data.length);
+  s.write(data);
+  t.ok((await echoed).equals(data), 'echo intact');
   const seconds = (performance.now() - t0) / 1000;
-  const ideal = (2_500_000 * 8) / 20e6;
+  // Up and down overlap, so the ideal is one pass plus a round trip.
+  const ideal = (data.length * 8) / 20e6 + 0.02;
   t.ok(seconds > 0.8 * ideal && seconds < 1.6 * ideal, `${seconds.toFixed(3)} s for an ideal of ${ideal} s`);
+  s.destroy();
 });
 
 t.test('latency adds about one RTT to a ping-pong', async (t) => {
@@ -152,10 +156,16 @@ t.test('back-pressure: a full queue pauses the source instead of buffering', asy
   const queueBytes = 16 * 1024;
   const { link, port } = await rig(t, await sinkServer((n) => (received = n)), { upRateBps: 100_000, queueBytes });
   const s = await dial(port);
-  s.write(Buffer.alloc(8 << 20, 7));
+  // Write until the sender's own kernel buffers stop taking data; the cap only guards against a broken emulator.
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  let written = chunk.length;
+  while (s.write(chunk) && written < 64 << 20) written += chunk.length;
+  let drained = false;
+  s.once('drain', () => (drained = true));
   await delay(300);
   const st = link.stats();
-  t.ok(s.writableLength > 0, `sender still holds ${s.writableLength} B: its kernel buffers are full`);
+  t.ok(written < 64 << 20, `the sender's kernel stopped taking data after ${written} B`);
+  t.notOk(drained, 'and stays blocked: the emulator is not reading');
   t.ok(st.peakQueueBytes <= queueBytes + 64 * 1024, `queue peaked at ${st.peakQueueBytes} B`);
   t.ok(received < 20_000, `only ${received} B crossed a 100 kbit/s link in 0.3 s`);
   s.destroy();
@@ -215,7 +225,7 @@ t.test('blackhole outage stalls both ways, then resumes with the stream intact',
   t.ok((await echoed1).equals(first));
 
   link.cut();
-  const second = randomBytes(200_000);
+  const second = randomBytes(120_000);
   let during = 0;
   const counter = () => (during += 1);
   a.on('data', counter);
@@ -239,13 +249,13 @@ t.test('blackhole outage stalls both ways, then resumes with the stream intact',
   b.destroy();
 });
 
-t.test('timed and random outages, reproducible from the seed', async (t) => {
+t.test('random outages come and go; cut(ms) restores by itself', async (t) => {
   const events: string[] = [];
   const { link } = await rig(t, await echoServer(), {
     outages: { meanIntervalMs: 40, minDurationMs: 10, maxDurationMs: 30 }, seed: 5, onOutage: (s) => events.push(s),
   });
   await waitUntil(() => link.stats().outages >= 3 && events.at(-1) === 'up', 3000, 'three random outages');
-  t.same(events.slice(0, 6), ['down', 'up', 'down', 'up', 'down', 'up'].slice(0, Math.min(6, events.length)), 'down and up alternate');
+  t.ok(events.every((e, i) => e === (i % 2 ? 'up' : 'down')), `down and up alternate: ${events.join(' ')}`);
   t.ok(link.stats().outageMs >= 30, `outage time ${link.stats().outageMs.toFixed(0)} ms`);
 
   const manualEvents: string[] = [];

@@ -40,13 +40,18 @@ export interface LinkOptions {
 }
 
 export interface LinkStats {
+  /** Payload bytes delivered client→target. */
   upBytes: number;
+  /** Payload bytes delivered target→client. */
   downBytes: number;
+  /** Bytes serialized a second time because their packet was lost. */
   upRetransmitBytes: number;
   downRetransmitBytes: number;
   lostPackets: number;
   outages: number;
+  /** Time spent in outage, including one under way. */
   outageMs: number;
+  /** Connections accepted, including those dropped at once during a reset outage. */
   connections: number;
   activeConnections: number;
   /** Largest queue any single flow reached, to check back-pressure. */
@@ -125,7 +130,7 @@ export class LinkEmulator {
   private readonly outageRandom: () => number;
   private readonly conns = new Set<Connection>();
   private server: Server | null = null;
-  private port = 0;
+  private starting: Promise<number> | null = null;
   private stopping: Promise<void> | null = null;
   private isDown = false;
   private downSince = 0;
@@ -150,7 +155,12 @@ export class LinkEmulator {
   }
 
   start(): Promise<number> {
-    if (this.server) return Promise.resolve(this.port);
+    if (this.stopping) return Promise.reject(new Error('LinkEmulator already stopped'));
+    this.starting ??= this.listen();
+    return this.starting;
+  }
+
+  private listen(): Promise<number> {
     const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.server = server;
     return new Promise((resolve, reject) => {
@@ -159,9 +169,8 @@ export class LinkEmulator {
         server.off('error', reject);
         server.on('error', () => undefined);
         const addr = server.address();
-        this.port = typeof addr === 'object' && addr ? addr.port : 0;
+        resolve(typeof addr === 'object' && addr ? addr.port : 0);
         this.scheduleOutage();
-        resolve(this.port);
       });
     });
   }

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../lib/logger.js';
 
 export function quietLogger(): Logger {
-  return createLogger({ name: 'test', level: process.env.CHASQUI_TEST_LOG ?? 'silent' });
+  return createLogger({ name: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 }
 
 export function collectingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {

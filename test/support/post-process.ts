@@ -3,7 +3,7 @@
  * with SIGKILL mid-write, as a power cut would, and start it again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PostConfig } from '../../node/config.js';
 import { CLI } from './paths.js';
@@ -22,12 +22,19 @@ export class PostProcess {
   }
 
   async start(): Promise<void> {
-    const log = createWriteStream(join(this.dir, `${this.config.postId}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [CLI, 'post', '--config', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const logFile = join(this.dir, `${this.config.postId}.log`);
+    const log = createWriteStream(logFile, { flags: 'a' });
+    // The test runner's loaders (NODE_OPTIONS) are not the appliance's; start it as systemd would.
+    // Nor do stray CHASQUI_* variables leak in: the config file is the whole configuration.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('CHASQUI_')));
+    const child = spawn(process.execPath, [CLI, 'post', '--config', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'], env });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     this.child = child;
-    await waitFor(() => fetch(`${this.url}/healthz`).then((r) => r.ok, () => false), { what: 'post process up', timeoutMs: 20_000 });
+    await waitFor(() => fetch(`${this.url}/healthz`).then((r) => r.ok, () => false), { what: 'post process up', timeoutMs: 20_000 }).catch((err: Error) => {
+      const tail = readFileSync(logFile, 'utf8').split('\n').slice(-5).join('\n');
+      throw new Error(`${err.message}; exit ${child.exitCode}; log:\n${tail}`);
+    });
   }
 
   /** SIGKILL: no shutdown handler runs, whatever was being written is cut. */

@@ -1,5 +1,6 @@
 /** The post's configuration (README.md#configuration). */
 import { Type, type Static } from '@sinclair/typebox';
+import { HttpSchema, LogLevelSchema, MaxBundleSchema } from '../lib/config-schemas.js';
 import { LinkSchema } from '../relay/tuning.js';
 
 export const PostConfigSchema = Type.Object(
@@ -13,16 +14,10 @@ export const PostConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    http: Type.Object(
-      {
-        host: Type.String({ default: '127.0.0.1' }),
-        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
+    http: HttpSchema(8080),
     link: LinkSchema,
-    maxBundleBytes: Type.Integer({ minimum: 65536, default: 64 * 1024 * 1024 }),
-    logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info' }),
+    maxBundleBytes: MaxBundleSchema,
+    logLevel: LogLevelSchema,
   },
   { additionalProperties: false },
 );

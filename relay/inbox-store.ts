@@ -7,7 +7,7 @@ import { Bitmap } from '../protocol/bitmap.js';
 import { chunkCount, type TransferShape } from '../protocol/chunking.js';
 import type { Db } from '../lib/sqlite.js';
 import { migrate } from '../lib/sqlite.js';
-import { RELAY_MIGRATIONS } from './schema.js';
+import { outcomeParams, RELAY_MIGRATIONS } from './schema.js';
 
 export type InboxRow = TransferShape & {
   peer: string;
@@ -93,10 +93,7 @@ export class InboxStore {
   }
 
   finish(peer: string, id: string, outcome: { state: 'complete'; receipt: string } | { state: 'rejected'; code: string; reason: string }, now: number): void {
-    const params = outcome.state === 'complete'
-      ? { state: outcome.state, receipt: outcome.receipt, code: null, reason: null }
-      : { state: outcome.state, receipt: null, code: outcome.code, reason: outcome.reason };
-    this.q.finish.run({ ...params, peer, id, now });
+    this.q.finish.run({ ...outcomeParams(outcome), peer, id, now });
     this.q.dropChunks.run(peer, id);
   }
 }

@@ -7,7 +7,7 @@ import { Bitmap } from '../protocol/bitmap.js';
 import { chunkCount, splitIntoChunks } from '../protocol/chunking.js';
 import type { Db } from '../lib/sqlite.js';
 import { migrate } from '../lib/sqlite.js';
-import { RELAY_MIGRATIONS } from './schema.js';
+import { outcomeParams, RELAY_MIGRATIONS } from './schema.js';
 
 export type OutboxState = 'queued' | 'delivered' | 'rejected';
 
@@ -115,10 +115,7 @@ export class OutboxStore {
   /** Chunks go once the receiver holds the bundle durably; the row stays as the delivery record. */
   finish(peer: string, id: string, outcome: { state: 'delivered'; receipt: string } | { state: 'rejected'; code: string; reason: string }, now: number): boolean {
     return this.db.transaction(() => {
-      const params = outcome.state === 'delivered'
-        ? { state: outcome.state, receipt: outcome.receipt, code: null, reason: null }
-        : { state: outcome.state, receipt: null, code: outcome.code, reason: outcome.reason };
-      const changed = this.q.finish.run({ ...params, peer, id, now }).changes > 0;
+      const changed = this.q.finish.run({ ...outcomeParams(outcome), peer, id, now }).changes > 0;
       if (changed) this.q.dropChunks.run(peer, id);
       return changed;
     })();

@@ -57,3 +57,12 @@ export const RELAY_MIGRATIONS = [
   ) WITHOUT ROWID;
   `,
 ];
+
+export type Outcome = { state: 'delivered' | 'complete'; receipt: string } | { state: 'rejected'; code: string; reason: string };
+
+/** The columns a finished transfer writes, on either side. */
+export function outcomeParams(o: Outcome): { state: string; receipt: string | null; code: string | null; reason: string | null } {
+  return o.state === 'rejected'
+    ? { state: o.state, receipt: null, code: o.code, reason: o.reason }
+    : { state: o.state, receipt: o.receipt, code: null, reason: null };
+}

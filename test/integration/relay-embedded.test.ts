@@ -11,7 +11,7 @@ import { downTopic, upTopic } from '../../protocol/topics.js';
 import type { Post } from '../../node/post.js';
 import { collectingLogger } from '../support/logger.js';
 import { sharedFile, tempDir } from '../support/paths.js';
-import { startHub, startPost } from '../support/stack.js';
+import { startPair } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
 const ECG = [
@@ -24,15 +24,9 @@ const delivered = (post: Post, caseId: string) => () => post.cases.get(caseId)?.
 
 t.test('cases travel up once, notices travel down, bad input is refused', async (t) => {
   const { dir, cleanup } = tempDir();
+  t.teardown(cleanup);
   const { logger, lines } = collectingLogger();
-  const hub = await startHub({ dir, logger });
-  const password = hub.posts.register('post-a');
-  const post = await startPost({ dir, postId: 'post-a', url: hub.brokerUrl(), password });
-  t.teardown(async () => {
-    await post.stop();
-    await hub.stop();
-    cleanup();
-  });
+  const { hub, post, password } = await startPair(t, { dir, postId: 'post-a', hub: { logger } });
 
   await t.test('a case with a real ECG and photo arrives byte-identical', async (t) => {
     post.cases.submit({ caseId: 'c1', priority: 'urgent', body: { reason: 'dolor torácico' }, attachments: [...ECG, PHOTO] });
@@ -106,14 +100,8 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
 
 t.test('an oversize bundle is refused by the hub and shown as refused at the post', async (t) => {
   const { dir, cleanup } = tempDir();
-  const hub = await startHub({ dir, maxBundleBytes: 200_000 });
-  const password = hub.posts.register('post-big');
-  const post = await startPost({ dir, postId: 'post-big', url: hub.brokerUrl(), password });
-  t.teardown(async () => {
-    await post.stop();
-    await hub.stop();
-    cleanup();
-  });
+  t.teardown(cleanup);
+  const { hub, post } = await startPair(t, { dir, postId: 'post-big', hub: { maxBundleBytes: 200_000 } });
   post.cases.submit({ caseId: 'big', priority: 'routine', body: {}, attachments: [PHOTO] });
   await waitFor(() => post.cases.get('big')?.status.state === 'rejected', { what: 'rejection' });
   t.match(post.cases.get('big')?.status, { state: 'rejected', code: 'CHASQUI_ERR_BUNDLE_TOO_LARGE' });
@@ -122,19 +110,12 @@ t.test('an oversize bundle is refused by the hub and shown as refused at the pos
 
 t.test('a full disk at the hub loses nothing: the case waits and arrives once there is room', async (t) => {
   const { dir, cleanup } = tempDir();
+  t.teardown(cleanup);
   const { logger, lines } = collectingLogger();
-  const hub = await startHub({ dir, maxPageCount: 60, logger });
-  const password = hub.posts.register('post-full');
-  const post = await startPost({ dir, postId: 'post-full', url: hub.brokerUrl(), password });
-  t.teardown(async () => {
-    await post.stop();
-    await hub.stop();
-    cleanup();
-  });
+  const { hub, post } = await startPair(t, { dir, postId: 'post-full', hub: { maxPageCount: 60, logger } });
   post.cases.submit({ caseId: 'f1', priority: 'urgent', body: {}, attachments: [PHOTO] });
-  await new Promise((r) => setTimeout(r, 1500));
+  await waitFor(() => lines.filter((l) => l.code === 'CHASQUI_ERR_DISK_FULL').length >= 2, { what: 'the hub refusing to write twice' });
   t.not(post.cases.get('f1')?.status.state, 'delivered', 'not delivered while the hub disk is full');
-  t.ok(lines.some((l) => l.code === 'CHASQUI_ERR_DISK_FULL'), 'the hub logged a full disk');
   t.equal(hub.cases.count(), 0);
   hub.db.pragma('max_page_count = 1000000');
   await waitFor(delivered(post, 'f1'), { what: 'delivery after space freed', timeoutMs: 30_000 });

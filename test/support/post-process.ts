@@ -39,22 +39,21 @@ export class PostProcess {
 
   /** SIGKILL: no shutdown handler runs, whatever was being written is cut. */
   async kill(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    this.kills++;
-    await exited;
+    if (await this.signal('SIGKILL')) this.kills++;
   }
 
   async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<boolean> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null) return false;
     const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
+    child.kill(sig);
     await exited;
+    return true;
   }
 
   get running(): boolean {

@@ -39,3 +39,18 @@ export async function startPost(o: Parameters<typeof postConfig>[0] & { logger?:
   await post.start();
   return post;
 }
+
+/** A hub with one registered post connected to it, both torn down with the test. */
+export async function startPair(
+  t: { teardown(fn: () => Promise<void> | void): void },
+  o: { dir: string; postId: string; hub?: Omit<Parameters<typeof startHub>[0], 'dir'>; post?: { logger?: Logger; link?: Record<string, unknown> } },
+): Promise<{ hub: Hub; post: Post; password: string }> {
+  const hub = await startHub({ dir: o.dir, ...o.hub });
+  const password = hub.posts.register(o.postId);
+  const post = await startPost({ dir: o.dir, postId: o.postId, url: hub.brokerUrl(), password, ...o.post });
+  t.teardown(async () => {
+    await post.stop();
+    await hub.stop();
+  });
+  return { hub, post, password };
+}

@@ -1,0 +1,16 @@
+/** Config sections every Chasqui program has, so post and hub describe them once. */
+import { Type } from '@sinclair/typebox';
+
+export function HttpSchema(defaultPort: number) {
+  return Type.Object(
+    {
+      host: Type.String({ default: '127.0.0.1', description: 'Listen address; 0.0.0.0 to serve phones on the post\'s Wi-Fi.' }),
+      port: Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort }),
+    },
+    { additionalProperties: false, default: {} },
+  );
+}
+
+export const LogLevelSchema = Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info' });
+
+export const MaxBundleSchema = Type.Integer({ minimum: 65536, default: 64 * 1024 * 1024, description: 'Largest bundle accepted, in bytes.' });

@@ -36,11 +36,19 @@ type Pending = { peer: string; payload: Buffer };
 export class Inbound {
   private queue: Pending[] = [];
   private scheduled = false;
+  private stopped = false;
   readonly counters = { messages: 0, malformed: 0, chunksStored: 0, duplicates: 0, bundles: 0, rejected: 0 };
 
   constructor(private readonly d: InboundDeps) {}
 
+  /** Messages not yet handled are dropped unacknowledged: their senders still hold them. */
+  stop(): void {
+    this.stopped = true;
+    this.queue = [];
+  }
+
   push(peer: string, payload: Buffer): void {
+    if (this.stopped) return;
     this.queue.push({ peer, payload });
     if (this.scheduled) return;
     this.scheduled = true;
@@ -49,6 +57,7 @@ export class Inbound {
 
   private drain(): void {
     this.scheduled = false;
+    if (this.stopped) return;
     const batch = this.queue;
     this.queue = [];
     const replies: Array<[string, Message]> = [];

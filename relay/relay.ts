@@ -67,6 +67,8 @@ export class Relay extends EventEmitter<RelayEvents> {
   private readonly inbound: Inbound;
   private timer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
+  /** Deferred work checks this: after stop() the database may already be closed. */
+  private running = false;
 
   constructor(private readonly d: RelayDeps) {
     super();
@@ -91,6 +93,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   }
 
   async start(): Promise<void> {
+    this.running = true;
     this.loadQueued();
     const c = this.d.carrier;
     c.on('message', ({ topic, payload }) => this.onMessage(topic, payload));
@@ -108,6 +111,8 @@ export class Relay extends EventEmitter<RelayEvents> {
   }
 
   async stop(): Promise<void> {
+    this.running = false;
+    this.inbound.stop();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.d.carrier.stop();
@@ -120,6 +125,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   enqueue(req: EnqueueRequest): OutboxRow {
     const { row } = this.outbox.enqueue({ ...req, chunkSize: req.chunkSize ?? this.d.tuning.chunkSize, now: this.d.clock.now() });
     setImmediate(() => {
+      if (!this.running) return;
       this.loadQueued();
       this.schedulePump();
     });
@@ -167,7 +173,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.pumpScheduled = true;
     setImmediate(() => {
       this.pumpScheduled = false;
-      this.pump();
+      if (this.running) this.pump();
     });
   }
 

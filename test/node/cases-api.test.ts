@@ -1,0 +1,79 @@
+/** The post's case API through fastify's inject, on a real SQLite file; the link is down, as it often is. */
+import t from 'tap';
+import { buildPost } from '../../node/post.js';
+import { quietLogger } from '../support/logger.js';
+import { sharedFile, tempDir } from '../support/paths.js';
+import { postConfig } from '../support/stack.js';
+
+const ecg = sharedFile('ecg/mitdb/100s.dat');
+
+function submit(caseId: string, extra: Record<string, unknown> = {}) {
+  return {
+    method: 'POST' as const,
+    url: '/api/cases',
+    payload: { caseId, priority: 'urgent', body: { reason: 'dolor torácico' }, attachments: [{ name: '100s.dat', mediaType: 'application/x-wfdb-signal', dataBase64: ecg.toString('base64') }], ...extra },
+  };
+}
+
+function offlinePost(dir: string, opts: { maxPageCount?: number; maxBundleBytes?: number } = {}) {
+  const config = postConfig({ dir, postId: 'post-api', url: 'mqtt://127.0.0.1:1', password: 'x', maxBundleBytes: opts.maxBundleBytes });
+  return buildPost({ config, logger: quietLogger(), maxPageCount: opts.maxPageCount });
+}
+
+t.test('submit, resubmit, read back; the case waits for the link', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const post = offlinePost(dir);
+  t.teardown(async () => {
+    await post.app.close();
+    post.db.close();
+    cleanup();
+  });
+  const first = await post.app.inject(submit('c-1'));
+  t.equal(first.statusCode, 201);
+  t.match(first.json(), { caseId: 'c-1', status: { state: 'waiting' } });
+  const again = await post.app.inject(submit('c-1'));
+  t.equal(again.statusCode, 200, 'a retried request returns the same case');
+  t.equal(again.json().bundleId, first.json().bundleId);
+  t.equal((await post.app.inject({ method: 'GET', url: '/api/cases' })).json().cases.length, 1);
+  t.equal((await post.app.inject({ method: 'GET', url: '/api/cases/c-1' })).statusCode, 200);
+  const missing = await post.app.inject({ method: 'GET', url: '/api/cases/nope' });
+  t.equal(missing.statusCode, 404);
+  t.equal(missing.json().error.code, 'CHASQUI_ERR_NOT_FOUND');
+});
+
+t.test('bad requests get a clear error and change nothing', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const post = offlinePost(dir, { maxBundleBytes: 100_000 });
+  t.teardown(async () => {
+    await post.app.close();
+    post.db.close();
+    cleanup();
+  });
+  const noPriority = await post.app.inject({ ...submit('c-2'), payload: { caseId: 'c-2', body: {}, attachments: [] } });
+  t.equal(noPriority.statusCode, 400);
+  t.equal(noPriority.json().error.code, 'CHASQUI_ERR_BAD_REQUEST');
+  const dup = await post.app.inject(submit('c-3', { attachments: [{ name: 'a', mediaType: 'text/plain', dataBase64: 'aGk=' }, { name: 'a', mediaType: 'text/plain', dataBase64: 'aGk=' }] }));
+  t.equal(dup.json().error.code, 'CHASQUI_ERR_BAD_REQUEST', 'duplicate attachment names');
+  const photo = sharedFile('photos/canon_hdr_NO.jpg');
+  const big = await post.app.inject(submit('c-4', { attachments: [{ name: 'p.jpg', mediaType: 'image/jpeg', dataBase64: photo.toString('base64') }] }));
+  t.equal(big.statusCode, 413, 'bundle over the limit');
+  t.equal(big.json().error.code, 'CHASQUI_ERR_BUNDLE_TOO_LARGE');
+  t.equal(post.cases.list().length, 0, 'nothing stored');
+});
+
+t.test('a full disk refuses the case whole: HTTP 507, nothing half-written', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const post = offlinePost(dir, { maxPageCount: 40 });
+  t.teardown(async () => {
+    await post.app.close();
+    post.db.close();
+    cleanup();
+  });
+  const res = await post.app.inject(submit('c-full'));
+  t.equal(res.statusCode, 507);
+  t.equal(res.json().error.code, 'CHASQUI_ERR_DISK_FULL');
+  t.equal(post.cases.get('c-full'), undefined, 'no case record');
+  t.equal(post.relay.outbox.queued().length, 0, 'no outbox entry');
+  post.db.pragma('max_page_count = 100000');
+  t.equal((await post.app.inject(submit('c-full'))).statusCode, 201, 'the same case goes in once there is room');
+});

@@ -72,8 +72,9 @@ export class EmbeddedBroker {
     const { server, aedes } = this;
     this.server = undefined;
     this.aedes = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    // aedes first: it closes every client, and a net server only finishes closing once they are gone.
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
 

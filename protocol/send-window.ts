@@ -9,6 +9,9 @@
  *   choice is made per chunk, so an urgent case overtakes within one chunk.
  * - At most `windowBytes` unacknowledged (LinkEstimator): never stop-and-wait,
  *   never a backlog in socket buffers that urgent data would queue behind.
+ *   When acknowledgements run late (a lost packet holds the line for a round
+ *   trip) and the link would otherwise fall idle, one more chunk may go, up
+ *   to a hard cap: the pacer knows when the link will have sent what it holds.
  * - The receiver's status is authoritative. After a reconnect or restart a
  *   transfer asks for status and resends only what the receiver lacks. After a
  *   reconnect it keeps sending fresh chunks meanwhile (it knows which ones
@@ -41,7 +44,12 @@ export type StatusOutcome =
   | { type: 'delivered'; receipt: string }
   | { type: 'rejected'; code: string; reason: string };
 
-export type SendWindowOptions = EstimatorOptions & { chunkSize: number; maxWindowBytes: number };
+export type SendWindowOptions = EstimatorOptions & {
+  chunkSize: number;
+  maxWindowBytes: number;
+  /** How far ahead of the link falling idle the next chunk is released: the caller's polling period. */
+  paceLeadMs?: number;
+};
 
 type Live = OutgoingTransfer & {
   count: number;
@@ -64,6 +72,8 @@ export class SendWindow {
   private readonly transfers = new Map<string, Live>();
   private connected = false;
   private inflightBytes = 0;
+  /** When the link will have transmitted everything handed to it, at the estimated rate. */
+  private busyUntil = 0;
 
   constructor(private readonly opts: SendWindowOptions) {
     this.link = new LinkEstimator(opts);
@@ -145,7 +155,7 @@ export class SendWindow {
       const index = this.nextIndex(t);
       if (index === undefined) continue;
       const bytes = chunkLength(t, index);
-      if (this.inflightBytes > 0 && this.inflightBytes + bytes > window) return null;
+      if (!this.mayRelease(bytes, window, now)) return null;
       this.markSent(t, index, bytes, now);
       return { type: 'chunk', id: t.id, index, bytes };
     }
@@ -233,7 +243,16 @@ export class SendWindow {
     return t.cursor < t.count ? t.cursor : undefined;
   }
 
+  private mayRelease(bytes: number, window: number, now: number): boolean {
+    if (this.inflightBytes === 0 || this.inflightBytes + bytes <= window) return true;
+    const rate = this.link.rateBytesPerS;
+    const idleSoon = rate !== undefined && this.busyUntil <= now + (this.opts.paceLeadMs ?? 0);
+    return idleSoon && this.inflightBytes + bytes <= window + 2 * this.opts.chunkSize;
+  }
+
   private markSent(t: Live, index: number, bytes: number, now: number): void {
+    const rate = this.link.rateBytesPerS;
+    if (rate) this.busyUntil = Math.max(this.busyUntil, now) + (1000 * bytes) / rate;
     if (t.resend[0] === index) t.resend.shift();
     else if (t.cursor === index) t.cursor++;
     t.inflight.set(index, now);

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Carrier, CarrierEvents, InboundMessage } from './carrier.js';
+import { ForgetfulStore } from './forgetful-store.js';
 
 export type MqttCarrierOptions = {
   /** A function when the address is known only at start (an embedded broker on port 0). */
@@ -52,6 +53,7 @@ export class MqttCarrier implements Carrier {
       resubscribe: true,
       // The relay's own outbox is the queue; mqtt.js's memory queue would only duplicate it.
       queueQoSZero: false,
+      outgoingStore: new ForgetfulStore(),
     });
     this.client = client;
     // Acknowledge at once: the relay persists and acknowledges end to end itself,

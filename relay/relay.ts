@@ -145,7 +145,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   private windowFor(peer: string): SendWindow {
     let w = this.windows.get(peer);
     if (!w) {
-      w = new SendWindow(this.d.tuning);
+      w = new SendWindow({ ...this.d.tuning, paceLeadMs: this.d.tuning.tickMs });
       if (this.d.carrier.isConnected) w.onConnected(this.d.clock.now());
       this.windows.set(peer, w);
     }

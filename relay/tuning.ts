@@ -17,7 +17,7 @@ export const LinkSchema = Type.Object(
     minRtoMs: Type.Integer({ minimum: 50, default: 3000, description: 'Shortest wait for an acknowledgement before asking for status.' }),
     maxRtoMs: Type.Integer({ minimum: 1000, default: 60000 }),
     initialRtoMs: Type.Integer({ minimum: 50, default: 5000, description: 'Wait before the first round trip has been measured.' }),
-    tickMs: Type.Integer({ minimum: 10, default: 250 }),
+    tickMs: Type.Integer({ minimum: 10, default: 100, description: "How often the relay checks timers and the pacer." }),
   },
   { additionalProperties: false, default: {} },
 );

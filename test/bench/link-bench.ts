@@ -15,7 +15,7 @@ export const RATE_BPS = 64_000;
 export const RTT_S = 0.6;
 const LINK: Omit<LinkOptions, 'target'> = { upRateBps: RATE_BPS, downRateBps: RATE_BPS, latencyMs: (RTT_S * 1000) / 2, lossRate: 0.02, queueBytes: 16 * 1024 };
 /** What a VSAT post would run with: chunks sized for the nominal rate, keepalive short enough to notice a dead beam. */
-const POST_LINK = { expectedRateBps: RATE_BPS, minRtoMs: 3000, initialRtoMs: 5000, keepaliveS: 20, reconnectMs: 2000, tickMs: 250 };
+const POST_LINK = { expectedRateBps: RATE_BPS, minRtoMs: 3000, initialRtoMs: 5000, keepaliveS: 20, reconnectMs: 1000, tickMs: 100 };
 
 type Rig = { hub: Hub; post: Post; link: LinkEmulator; cleanup: () => Promise<void> };
 
@@ -67,8 +67,8 @@ export async function deliveryAndOverhead() {
 }
 
 /** A routine backlog drains while outages strike (mean one every 3 min, forced at least twice): goodput and resent bytes per outage. */
-export async function goodputUnderOutages(opts: { backlogBytes: number; outagesAtS: number[]; outageS: number }) {
-  const r = await rig('goodput', { outages: { meanIntervalMs: 180_000, minDurationMs: 5000, maxDurationMs: 20_000 }, seed: 3 });
+export async function goodputUnderOutages(opts: { backlogBytes: number; outagesAtS: number[]; outageS: number; link?: Partial<LinkOptions> }) {
+  const r = await rig('goodput', { outages: { meanIntervalMs: 180_000, minDurationMs: 5000, maxDurationMs: 20_000 }, seed: 3, ...opts.link });
   try {
     const ids: string[] = [];
     let bundleBytes = 0;

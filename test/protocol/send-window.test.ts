@@ -114,8 +114,8 @@ t.test('complete and rejected end the transfer', async (t) => {
  * receiver that acks each chunk on arrival: checks the window keeps the
  * link busy and an urgent case waits at most about one chunk and a round trip.
  */
-function simulate(rateBps: number, owdMs: number, chunks: number, urgentAtMs: number) {
-  const w = new SendWindow(opts);
+function simulate(rateBps: number, owdMs: number, chunks: number, urgentAtMs: number, lateEvery = 0) {
+  const w = new SendWindow({ ...opts, paceLeadMs: 100 });
   w.onConnected(0);
   w.add(transfer('bulk', 1, 1, chunks), 0);
   const bytesPerMs = rateBps / 8 / 1000;
@@ -125,11 +125,15 @@ function simulate(rateBps: number, owdMs: number, chunks: number, urgentAtMs: nu
   let lastBulkAck = 0;
   let now = 0;
   let urgentAdded = false;
+  let sent = 0;
   const send = () => {
     for (let a = w.next(now); a; a = w.next(now)) {
       if (a.type !== 'chunk') continue;
       linkFree = Math.max(linkFree, now) + a.bytes / bytesPerMs;
-      events.push({ t: linkFree + 2 * owdMs, id: a.id, index: a.index });
+      sent++;
+      // A lost packet holds its chunk's acknowledgement back one round trip (TCP fast retransmit).
+      const late = lateEvery > 0 && sent % lateEvery === 0 ? 2 * owdMs : 0;
+      events.push({ t: linkFree + 2 * owdMs + late, id: a.id, index: a.index });
     }
   };
   send();
@@ -143,6 +147,16 @@ function simulate(rateBps: number, owdMs: number, chunks: number, urgentAtMs: nu
       send();
       events.sort((x, y) => x.t - y.t);
       events.unshift(e);
+      continue;
+    }
+    // The relay polls every 100 ms; the pacer can only act at those moments.
+    for (let tick = Math.ceil(now / 100) * 100; tick < e.t; tick += 100) {
+      now = tick;
+      send();
+    }
+    events.sort((x, y) => x.t - y.t);
+    if (events.length && events[0]!.t < e.t) {
+      events.push(e);
       continue;
     }
     now = e.t;
@@ -165,6 +179,13 @@ t.test('simulated 64 kbit/s, 600 ms RTT: link kept busy, urgent waits about a ch
 t.test('simulated 512 kbit/s, 600 ms RTT: the window opens to fill the pipe', async (t) => {
   const r = simulate(512_000, 300, 600, 20_000);
   t.ok(r.utilisation > 0.9, `utilisation ${r.utilisation.toFixed(3)}`);
+  const own = 4 * r.chunkMs + 600;
+  t.ok(r.urgentLatencyMs <= own + r.chunkMs + 2 * 600, `urgent ${r.urgentLatencyMs.toFixed(0)} ms`);
+});
+
+t.test('simulated 64 kbit/s with every 8th acknowledgement a round trip late: the pacer keeps the link busy', async (t) => {
+  const r = simulate(64_000, 300, 200, 50_300, 8);
+  t.ok(r.utilisation > 0.99, `utilisation ${r.utilisation.toFixed(3)}`);
   const own = 4 * r.chunkMs + 600;
   t.ok(r.urgentLatencyMs <= own + r.chunkMs + 2 * 600, `urgent ${r.urgentLatencyMs.toFixed(0)} ms`);
 });

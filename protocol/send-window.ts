@@ -247,7 +247,7 @@ export class SendWindow {
     if (this.inflightBytes === 0 || this.inflightBytes + bytes <= window) return true;
     const rate = this.link.rateBytesPerS;
     const idleSoon = rate !== undefined && this.busyUntil <= now + (this.opts.paceLeadMs ?? 0);
-    return idleSoon && this.inflightBytes + bytes <= window + 2 * this.opts.chunkSize;
+    return idleSoon && this.inflightBytes + bytes <= window + this.opts.chunkSize;
   }
 
   private markSent(t: Live, index: number, bytes: number, now: number): void {

@@ -66,9 +66,9 @@ export async function deliveryAndOverhead() {
   }
 }
 
-/** A routine backlog drains while outages strike (mean one every 3 min, forced at least twice): goodput and resent bytes per outage. */
+/** A routine backlog drains while the link is cut at the given moments: goodput and resent bytes per outage. */
 export async function goodputUnderOutages(opts: { backlogBytes: number; outagesAtS: number[]; outageS: number; link?: Partial<LinkOptions> }) {
-  const r = await rig('goodput', { outages: { meanIntervalMs: 180_000, minDurationMs: 5000, maxDurationMs: 20_000 }, seed: 3, ...opts.link });
+  const r = await rig('goodput', opts.link);
   try {
     const ids: string[] = [];
     let bundleBytes = 0;

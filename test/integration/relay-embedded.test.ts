@@ -83,6 +83,17 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
     await waitFor(() => lines.some((l) => l.code === 'CHASQUI_ERR_CHUNK_CORRUPT'), { what: 'corrupt chunk logged' });
     t.ok(lines.some((l) => l.code === 'CHASQUI_ERR_MALFORMED_MESSAGE'), 'garbage logged as malformed');
     t.ok(lines.some((l) => l.code === 'CHASQUI_ERR_NOT_AUTHORIZED' && l.topic === upTopic('post-b')), 'publishing as another post is refused by the broker');
+    // Chunks that are each well-formed but do not add up to their transfer id.
+    const fake = Buffer.alloc(6000, 0x41);
+    const forgedId = Buffer.alloc(32, 9);
+    const forger = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, clientId: 'forger-a', protocolVersion: 4 });
+    for (const index of [0, 1]) {
+      const payload = fake.subarray(index * 4096, Math.min(fake.length, (index + 1) * 4096));
+      await forger.publishAsync(upTopic('post-a'), encode({ type: 'chunk', transferId: forgedId, kind: 1, priority: 1, totalSize: fake.length, chunkSize: 4096, index, payload }), { qos: 1 });
+    }
+    await forger.endAsync();
+    await waitFor(() => lines.some((l) => l.code === 'CHASQUI_ERR_BUNDLE_HASH_MISMATCH'), { what: 'hash mismatch logged' });
+    t.equal(hub.relay.inbox.get('post-a', forgedId.toString('hex'))?.have.count, 0, 'the forged chunks are discarded, to be sent again');
     post.cases.submit({ caseId: 'c2', priority: 'routine', body: { reason: 'control' }, attachments: [ECG[0]!] });
     await waitFor(delivered(post, 'c2'), { what: 'c2 delivered after the garbage' });
     t.equal(hub.cases.count(), 2);

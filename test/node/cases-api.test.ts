@@ -15,19 +15,21 @@ function submit(caseId: string, extra: Record<string, unknown> = {}) {
   };
 }
 
-function offlinePost(dir: string, opts: { maxPageCount?: number; maxBundleBytes?: number } = {}) {
-  const config = postConfig({ dir, postId: 'post-api', url: 'mqtt://127.0.0.1:1', password: 'x', maxBundleBytes: opts.maxBundleBytes });
-  return buildPost({ config, logger: quietLogger(), maxPageCount: opts.maxPageCount });
-}
-
-t.test('submit, resubmit, read back; the case waits for the link', async (t) => {
+/** A post whose hub is unreachable, torn down (database closed, files removed) with the test. */
+function offlinePost(t: { teardown(fn: () => Promise<void> | void): void }, opts: { maxPageCount?: number; maxBundleBytes?: number } = {}) {
   const { dir, cleanup } = tempDir();
-  const post = offlinePost(dir);
+  const config = postConfig({ dir, postId: 'post-api', url: 'mqtt://127.0.0.1:1', password: 'x', maxBundleBytes: opts.maxBundleBytes });
+  const post = buildPost({ config, logger: quietLogger(), maxPageCount: opts.maxPageCount });
   t.teardown(async () => {
     await post.app.close();
     post.db.close();
     cleanup();
   });
+  return post;
+}
+
+t.test('submit, resubmit, read back; the case waits for the link', async (t) => {
+  const post = offlinePost(t);
   const first = await post.app.inject(submit('c-1'));
   t.equal(first.statusCode, 201);
   t.match(first.json(), { caseId: 'c-1', status: { state: 'waiting' } });
@@ -42,13 +44,7 @@ t.test('submit, resubmit, read back; the case waits for the link', async (t) => 
 });
 
 t.test('bad requests get a clear error and change nothing', async (t) => {
-  const { dir, cleanup } = tempDir();
-  const post = offlinePost(dir, { maxBundleBytes: 100_000 });
-  t.teardown(async () => {
-    await post.app.close();
-    post.db.close();
-    cleanup();
-  });
+  const post = offlinePost(t, { maxBundleBytes: 100_000 });
   const noPriority = await post.app.inject({ ...submit('c-2'), payload: { caseId: 'c-2', body: {}, attachments: [] } });
   t.equal(noPriority.statusCode, 400);
   t.equal(noPriority.json().error.code, 'CHASQUI_ERR_BAD_REQUEST');
@@ -62,13 +58,7 @@ t.test('bad requests get a clear error and change nothing', async (t) => {
 });
 
 t.test('a full disk refuses the case whole: HTTP 507, nothing half-written', async (t) => {
-  const { dir, cleanup } = tempDir();
-  const post = offlinePost(dir, { maxPageCount: 40 });
-  t.teardown(async () => {
-    await post.app.close();
-    post.db.close();
-    cleanup();
-  });
+  const post = offlinePost(t, { maxPageCount: 40 });
   const res = await post.app.inject(submit('c-full'));
   t.equal(res.statusCode, 507);
   t.equal(res.json().error.code, 'CHASQUI_ERR_DISK_FULL');

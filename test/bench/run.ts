@@ -31,7 +31,7 @@ async function main() {
   log(`retransmitted bytes per outage: ${f(g.retransmitBytesPerOutage, 0)} B (one chunk is 8192 B)`);
 
   const u = await urgentBehindBacklog(20_000_000);
-  log(`urgent ECG (${u.urgentBytes} B) behind 20 MB routine backlog: ${f(u.latencySeconds, 1)} s; bound own transfer ${f(u.ownTransferSeconds, 1)} s + one chunk ${f(u.chunkSeconds, 1)} s + 2 RTT = ${f(u.bound, 1)} s`);
+  log(`urgent ECG (${u.urgentBytes} B) behind 20 MB routine backlog: ${f(u.latencySeconds, 1)} s   [bound: its own transfer on the idle link ${f(u.ownTransferSeconds, 1)} s (serialisation alone ${f(u.serialisationSeconds, 1)} s) + one chunk ${f(u.chunkSeconds, 1)} s + 2 RTT = ${f(u.bound, 1)} s]`);
 
   if (json) {
     process.stdout.write(`${JSON.stringify({

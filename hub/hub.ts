@@ -26,6 +26,8 @@ import type { HubConfig } from './config.js';
 import { hubApi } from './http/hub-api.js';
 import { PostRegistry } from './posts/post-registry.js';
 
+const HUB_CLIENT_ID = 'chasqui-hub';
+
 export type HubDeps = { config: HubConfig; logger: Logger; clock?: Clock; maxPageCount?: number };
 
 export type DownwardMessage = {
@@ -63,14 +65,14 @@ export function buildHub(deps: HubDeps): Hub {
   const broker = b.mode === 'embedded'
     ? new EmbeddedBroker({
         host: b.host, port: b.port, logger: log.child({ mod: 'broker' }),
-        auth: { hubUser: b.username, hubPassword, verifyPost: (id, pw) => posts.verify(id, pw) },
+        auth: { hubUser: b.username, hubPassword, hubClientId: HUB_CLIENT_ID, verifyPost: (id, pw) => posts.verify(id, pw) },
       })
     : undefined;
   if (!broker && !b.url) throw new ChasquiError('CHASQUI_ERR_CONFIG', 'broker.url is required when broker.mode is "external"');
   let brokerPort = b.port;
   const brokerUrl = () => (broker ? `mqtt://${b.host === '0.0.0.0' ? '127.0.0.1' : b.host}:${brokerPort}` : b.url!);
   const carrier = new MqttCarrier({
-    url: brokerUrl, clientId: 'chasqui-hub', username: b.username, password: hubPassword, subscriptions: [ALL_UP],
+    url: brokerUrl, clientId: HUB_CLIENT_ID, username: b.username, password: hubPassword, subscriptions: [ALL_UP],
     keepaliveS: config.link.keepaliveS, reconnectMs: config.link.reconnectMs, connectTimeoutMs: config.link.connectTimeoutMs,
     logger: log.child({ mod: 'mqtt' }),
   });

@@ -44,6 +44,7 @@ export function buildPost(deps: PostDeps): Post {
   const store = new PostCaseStore(db);
   const carrier = deps.carrier ?? new MqttCarrier({
     url: config.hub.url,
+    // The broker binds the client id to the post id (hub/broker): a post cannot resume another's session.
     clientId: `post-${config.postId}`,
     username: config.postId,
     password: config.hub.password,

@@ -4,7 +4,7 @@
  * `scrypt$N$r$p$saltB64$hashB64` so the cost can be raised later without
  * invalidating hashes already stored.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { ChasquiError } from '../../lib/errors.js';
 
 // 2^14 × 8 costs ~16 MiB and tens of milliseconds: slow for a stolen-database
@@ -44,6 +44,21 @@ export function verifyPassword(password: string, stored: string): boolean {
     return false;
   }
   return actual.length === parsed.hash.length && timingSafeEqual(actual, parsed.hash);
+}
+
+/**
+ * The same check off the event loop (libuv's thread pool): a stream of wrong
+ * passwords must not freeze the hub's ingest for every other post.
+ */
+export function verifyPasswordAsync(password: string, stored: string): Promise<boolean> {
+  const h = parse(stored);
+  if (!h) return Promise.resolve(false);
+  const maxmem = 128 * h.N * h.r * h.p + 32 * 1024 * 1024;
+  return new Promise((resolve) => {
+    scrypt(password, h.salt, h.hash.length, { N: h.N, r: h.r, p: h.p, maxmem }, (err, actual) => {
+      resolve(!err && actual.length === h.hash.length && timingSafeEqual(actual, h.hash));
+    });
+  });
 }
 
 /** 192 random bits, URL- and shell-safe so it survives config files and command lines unquoted. */

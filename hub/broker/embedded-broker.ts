@@ -13,8 +13,22 @@ import { canPublish, canSubscribe, type BrokerUser } from './broker-acl.js';
 export type BrokerAuth = {
   hubUser: string;
   hubPassword: string;
-  verifyPost(postId: string, password: string): boolean;
+  hubClientId: string;
+  verifyPost(postId: string, password: string): Promise<boolean>;
 };
+
+/**
+ * A post's MQTT client id is bound to its identity: `post-<id>`, or
+ * `post-<id>:<tool>` for a second session from the same post (a field
+ * engineer's probe). No one can take over another's persistent session.
+ */
+export function postClientId(postId: string, tool?: string): string {
+  return tool ? `post-${postId}:${tool}` : `post-${postId}`;
+}
+
+function clientIdBelongsTo(clientId: string, postId: string): boolean {
+  return clientId === postClientId(postId) || clientId.startsWith(`${postClientId(postId)}:`);
+}
 
 type Authed = { chasquiUser?: BrokerUser };
 
@@ -32,15 +46,26 @@ export class EmbeddedBroker {
       concurrency: 1000,
       queueLimit: 1000,
       authenticate: (client, username, password, done) => {
-        const user = identify(auth, username ?? '', password?.toString('utf8') ?? '');
-        if (!user) {
-          logger.warn({ code: 'CHASQUI_ERR_AUTH', username, clientId: client.id }, 'broker login refused');
-          const err = new Error('bad username or password') as AuthenticateError;
-          err.returnCode = 4;
-          return done(err, false);
-        }
-        (client as unknown as Authed).chasquiUser = user;
-        done(null, true);
+        identify(auth, client.id, username ?? '', password?.toString('utf8') ?? '').then((user) => {
+          if (!user) {
+            logger.warn({ code: 'CHASQUI_ERR_AUTH', username, clientId: client.id }, 'broker login refused');
+            const err = new Error('bad username, password or client id') as AuthenticateError;
+            err.returnCode = 4;
+            return done(err, false);
+          }
+          (client as unknown as Authed).chasquiUser = user;
+          done(null, true);
+        }, (err: Error) => {
+          logger.error({ code: 'CHASQUI_ERR_STORE', err: err.message }, 'broker login check failed');
+          const e = new Error('server unavailable') as AuthenticateError;
+          e.returnCode = 3;
+          done(e, false);
+        });
+      },
+      // A stored session's messages are forwarded without a new SUBSCRIBE: check them against the ACL too.
+      authorizeForward: (client, packet) => {
+        const user = (client as unknown as Authed).chasquiUser;
+        return user && canSubscribe(user, packet.topic) ? packet : null;
       },
       authorizePublish: (client, packet, done) => {
         const user = client && (client as unknown as Authed).chasquiUser;
@@ -78,9 +103,12 @@ export class EmbeddedBroker {
   }
 }
 
-function identify(auth: BrokerAuth, username: string, password: string): BrokerUser | null {
-  if (username === auth.hubUser) return sameSecret(password, auth.hubPassword) ? { kind: 'hub' } : null;
-  return auth.verifyPost(username, password) ? { kind: 'post', postId: username } : null;
+async function identify(auth: BrokerAuth, clientId: string, username: string, password: string): Promise<BrokerUser | null> {
+  if (username === auth.hubUser) {
+    return clientId === auth.hubClientId && sameSecret(password, auth.hubPassword) ? { kind: 'hub' } : null;
+  }
+  if (!clientIdBelongsTo(clientId, username)) return null;
+  return (await auth.verifyPost(username, password)) ? { kind: 'post', postId: username } : null;
 }
 
 function sameSecret(a: string, b: string): boolean {

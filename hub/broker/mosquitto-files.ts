@@ -91,6 +91,8 @@ export function mosquittoConf(o: MosquittoConfOptions): string {
     'per_listener_settings false',
     `listener ${o.port} ${o.host}`,
     'allow_anonymous false',
+    // The session belongs to the account: a post cannot take over another post's (or the hub's) session by naming its client id.
+    'use_username_as_clientid true',
     `password_file ${o.passwordFile}`,
     `acl_file ${o.aclFile}`,
     '',

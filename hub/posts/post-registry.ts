@@ -8,7 +8,7 @@ import type { Db } from '../../lib/sqlite.js';
 import { migrate } from '../../lib/sqlite.js';
 import { ChasquiError } from '../../lib/errors.js';
 import { isValidPostId } from '../../protocol/topics.js';
-import { generatePassword, hashPassword, verifyPassword } from '../broker/credentials.js';
+import { generatePassword, hashPassword, verifyPasswordAsync } from '../broker/credentials.js';
 import { mosquittoPasswdLine } from '../broker/mosquitto-files.js';
 
 /** The hub's own broker account (and the post peer name "hub") must never be a post, or the ACL patterns would give it a post's rights. */
@@ -24,8 +24,12 @@ const MIGRATIONS = [
 
 export class PostRegistry {
   private readonly q;
-  private readonly known = new Set<string>();
-  /** scrypt is deliberately slow; a post reconnecting every few seconds over a flaky link should not pay it each time. */
+  /**
+   * scrypt is deliberately slow; a post reconnecting every few seconds over a
+   * flaky link should not pay it each time. Keyed by the stored hash, read
+   * afresh on every login, so a password changed by `chasqui hub add-post` in
+   * another process takes effect at once.
+   */
   private readonly verified = new Map<string, string>();
 
   constructor(db: Db) {
@@ -34,10 +38,10 @@ export class PostRegistry {
       insert: db.prepare('INSERT INTO posts (post_id, name, password_hash, mosquitto_line, created_at) VALUES (?, ?, ?, ?, ?)'),
       rotate: db.prepare('UPDATE posts SET password_hash = ?, mosquitto_line = ? WHERE post_id = ?'),
       get: db.prepare('SELECT password_hash AS hash FROM posts WHERE post_id = ?').pluck(),
+      exists: db.prepare('SELECT 1 FROM posts WHERE post_id = ?').pluck(),
       list: db.prepare('SELECT post_id AS postId, name, created_at AS createdAt FROM posts ORDER BY post_id'),
       lines: db.prepare('SELECT mosquitto_line FROM posts ORDER BY post_id').pluck(),
     };
-    for (const p of this.list()) this.known.add(p.postId);
   }
 
   /** Registers a post, or gives an existing one a new password; returns the password once, in clear. */
@@ -47,22 +51,22 @@ export class PostRegistry {
     }
     const hash = hashPassword(password);
     const line = mosquittoPasswdLine(postId, password);
-    if (this.known.has(postId)) this.q.rotate.run(hash, line, postId);
+    if (this.isKnown(postId)) this.q.rotate.run(hash, line, postId);
     else this.q.insert.run(postId, name, hash, line, new Date().toISOString());
-    this.known.add(postId);
-    this.verified.delete(postId);
     return password;
   }
 
+  /** Read from the database each time (an indexed lookup): posts are registered by another process. */
   isKnown(postId: string): boolean {
-    return this.known.has(postId);
+    return this.q.exists.get(postId) !== undefined;
   }
 
-  verify(postId: string, password: string): boolean {
-    const digest = createHash('sha256').update(password).digest('hex');
+  async verify(postId: string, password: string): Promise<boolean> {
+    const stored = this.q.get.get(postId) as string | undefined;
+    if (stored === undefined) return false;
+    const digest = createHash('sha256').update(stored).update('\0').update(password).digest('hex');
     if (this.verified.get(postId) === digest) return true;
-    const hash = this.q.get.get(postId) as string | undefined;
-    const ok = hash !== undefined && verifyPassword(password, hash);
+    const ok = await verifyPasswordAsync(password, stored);
     if (ok) this.verified.set(postId, digest);
     return ok;
   }

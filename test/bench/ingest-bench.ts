@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
+import { postClientId } from '../../hub/broker/embedded-broker.js';
 import { buildBundle } from '../../protocol/bundle.js';
 import { splitIntoChunks } from '../../protocol/chunking.js';
 import { encode } from '../../protocol/messages.js';
@@ -21,7 +22,7 @@ export async function hubIngest(opts: { posts: number; bundleBytes: number; chun
       Array.from({ length: opts.posts }, async (_, p) => {
         const postId = `ingest-${p}`;
         const password = hub.posts.register(postId);
-        const client = await mqtt.connectAsync(hub.brokerUrl(), { username: postId, password, clientId: postId, protocolVersion: 4 });
+        const client = await mqtt.connectAsync(hub.brokerUrl(), { username: postId, password, clientId: postClientId(postId), protocolVersion: 4 });
         const bundle = buildBundle(
           { kind: 'case', id: `c-${p}`, origin: postId, createdAt: new Date().toISOString(), priority: 'routine', body: {}, attachments: [{ name: 'x.jpg', mediaType: 'image/jpeg', bytes: randomBytes(opts.bundleBytes) }] },
           { maxBytes: 1 << 30 },

@@ -9,6 +9,7 @@ import { splitIntoChunks } from '../../protocol/chunking.js';
 import { decode, encode, type Message } from '../../protocol/messages.js';
 import { downTopic, upTopic } from '../../protocol/topics.js';
 import type { Post } from '../../node/post.js';
+import { postClientId } from '../../hub/broker/embedded-broker.js';
 import { collectingLogger } from '../support/logger.js';
 import { sharedFile, tempDir } from '../support/paths.js';
 import { startPair } from '../support/stack.js';
@@ -19,6 +20,9 @@ const ECG = [
   { name: '100s.dat', mediaType: 'application/x-wfdb-signal', bytes: sharedFile('ecg/mitdb/100s.dat') },
 ];
 const PHOTO = { name: 'piel.jpg', mediaType: 'image/jpeg', bytes: sharedFile('photos/Sumo_Museum.jpg') };
+
+/** A compromised post: post-a's own credentials, in a second session of its own. */
+const AS_POST_A = { clientId: postClientId('post-a', 'rogue'), protocolVersion: 4 as const, reconnectPeriod: 0 };
 
 const delivered = (post: Post, caseId: string) => () => post.cases.get(caseId)?.status.state === 'delivered';
 
@@ -51,7 +55,7 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
       { maxBytes: 64 << 20 },
     );
     t.equal(bundle.id, c1.bundleId, 'rebuilt bundle has the same address');
-    const replay = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, clientId: 'replay-a', protocolVersion: 4 });
+    const replay = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, ...AS_POST_A });
     const answers: Message[] = [];
     replay.on('message', (_topic, payload) => answers.push(decode(payload)));
     await replay.subscribeAsync(downTopic('post-a'), { qos: 1 });
@@ -72,7 +76,7 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
   });
 
   await t.test('malformed and forged messages are dropped with a logged code; the hub keeps working', async (t) => {
-    const rogue = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, clientId: 'rogue-a', protocolVersion: 4 });
+    const rogue = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, ...AS_POST_A });
     await rogue.publishAsync(upTopic('post-a'), Buffer.from('hola, no soy un mensaje'), { qos: 1 });
     const chunk = encode({ type: 'chunk', transferId: Buffer.alloc(32, 7), kind: 1, priority: 1, totalSize: 5000, chunkSize: 4096, index: 9, payload: Buffer.alloc(10) });
     await rogue.publishAsync(upTopic('post-a'), chunk, { qos: 1 });
@@ -86,7 +90,7 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
     // Chunks that are each well-formed but do not add up to their transfer id.
     const fake = Buffer.alloc(6000, 0x41);
     const forgedId = Buffer.alloc(32, 9);
-    const forger = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, clientId: 'forger-a', protocolVersion: 4 });
+    const forger = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, ...AS_POST_A });
     for (const index of [0, 1]) {
       const payload = fake.subarray(index * 4096, Math.min(fake.length, (index + 1) * 4096));
       await forger.publishAsync(upTopic('post-a'), encode({ type: 'chunk', transferId: forgedId, kind: 1, priority: 1, totalSize: fake.length, chunkSize: 4096, index, payload }), { qos: 1 });
@@ -99,8 +103,18 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
     t.equal(hub.cases.count(), 2);
   });
 
+  await t.test('a post cannot take over another session by naming its client id', async (t) => {
+    for (const clientId of [postClientId('post-b'), postClientId('post-b', 'x'), 'post-post-ab', 'chasqui-hub']) {
+      const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, clientId, reconnectPeriod: 0, protocolVersion: 4 }).then(
+        (c) => c.endAsync().then(() => null),
+        (e: Error) => e,
+      );
+      t.match(err?.message ?? '', /Bad username or password|Not authorized/i, `${clientId} refused`);
+    }
+  });
+
   await t.test('a wrong password never gets in', async (t) => {
-    const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password: 'wrong', reconnectPeriod: 0, protocolVersion: 4 }).then(
+    const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password: 'wrong', clientId: postClientId('post-a'), reconnectPeriod: 0, protocolVersion: 4 }).then(
       (c) => c.endAsync().then(() => null),
       (e: Error) => e,
     );

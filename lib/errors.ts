@@ -52,3 +52,14 @@ export function fromStoreError(err: unknown): ChasquiError {
   }
   return new ChasquiError('CHASQUI_ERR_STORE', msg, undefined, { cause: err });
 }
+
+/**
+ * A fault of this machine (full disk, I/O error, a lock) that may pass: the
+ * work is retried. Anything else from the database while storing a peer's
+ * bundle is a fault of the bundle, and retrying would only repeat it.
+ */
+export function isTransientStoreError(err: unknown): boolean {
+  if (isChasquiError(err, 'CHASQUI_ERR_DISK_FULL')) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(FULL|BUSY|LOCKED|IOERR|CANTOPEN|NOMEM)/.test(code);
+}

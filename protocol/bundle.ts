@@ -135,15 +135,20 @@ function readManifest(packed: Buffer): Manifest {
   }
   const m = json as Manifest;
   const ok =
-    m && m.format === 1 && typeof m.id === 'string' && typeof m.origin === 'string' && typeof m.kind === 'string' &&
+    m && m.format === 1 && typeof m.id === 'string' && m.id.length > 0 && typeof m.origin === 'string' &&
+    KINDS.includes(m.kind) && PRIORITIES.includes(m.priority) && typeof m.createdAt === 'string' &&
     Array.isArray(m.attachments) && m.attachments.every(isEntry);
   if (!ok) throw malformed('manifest lacks required fields');
+  if (new Set(m.attachments.map((a) => a.name)).size !== m.attachments.length) throw malformed('two attachments share a name');
   return m;
 }
 
+const KINDS: readonly string[] = ['case', 'counter-reference', 'notice'];
+const PRIORITIES: readonly string[] = ['urgent', 'routine', 'bulk'];
+
 function isEntry(e: AttachmentEntry): boolean {
   return (
-    typeof e?.name === 'string' && typeof e.sha256 === 'string' && Number.isSafeInteger(e.size) && e.size >= 0 &&
+    typeof e?.name === 'string' && e.name.length > 0 && typeof e.mediaType === 'string' && typeof e.sha256 === 'string' && Number.isSafeInteger(e.size) && e.size >= 0 &&
     Number.isSafeInteger(e.storedSize) && e.storedSize >= 0 && (e.encoding === 'identity' || e.encoding === 'br')
   );
 }

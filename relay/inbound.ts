@@ -7,7 +7,7 @@
  * once, answered forever after from the inbox row.
  */
 import type { Logger } from 'pino';
-import { ChasquiError, fromStoreError, isChasquiError } from '../lib/errors.js';
+import { ChasquiError, fromStoreError, isChasquiError, isTransientStoreError } from '../lib/errors.js';
 import type { Db } from '../lib/sqlite.js';
 import { checkChunk } from '../protocol/chunking.js';
 import { sha256Hex } from '../protocol/bundle.js';
@@ -26,8 +26,8 @@ export type InboundDeps = {
   accept: AcceptBundle;
   /** Acks and statuses travel back through here. */
   reply: (peer: string, msg: Message) => void;
-  /** Messages about our own outgoing transfers. */
-  onOutboundMessage: (peer: string, msg: Message) => void;
+  /** Messages about our own outgoing transfers, handed over once the batch has committed. */
+  onOutboundMessages: (messages: Array<[string, Message]>) => void;
   onReceived?: (peer: string, id: string, kind: number, receipt: string) => void;
 };
 
@@ -64,9 +64,10 @@ export class Inbound {
     const acks = new Map<string, { peer: string; msg: ChunkMessage; indices: number[] }>();
     const completable = new Map<string, { peer: string; id: string }>();
     const statusAfter = new Map<string, { peer: string; id: string }>();
+    const outbound: Array<[string, Message]> = [];
     try {
       this.d.db.transaction(() => {
-        for (const p of batch) this.handle(p, replies, acks, completable, statusAfter);
+        for (const p of batch) this.handle(p, replies, acks, completable, statusAfter, outbound);
       })();
     } catch (err) {
       // Nothing of this batch was stored or acknowledged; the senders still hold it and will ask again.
@@ -74,7 +75,11 @@ export class Inbound {
       this.d.logger.error({ code: e.code, err: e.message, messages: batch.length }, 'inbox write failed');
       return;
     }
-    for (const { peer, msg, indices } of acks.values()) this.d.reply(peer, { type: 'ack', transferId: msg.transferId, indices });
+    if (outbound.length) this.d.onOutboundMessages(outbound);
+    for (const { peer, msg, indices } of acks.values()) {
+      // One ack message per 4096 chunks keeps the u16 count honest whatever a batch holds.
+      for (let i = 0; i < indices.length; i += 4096) this.d.reply(peer, { type: 'ack', transferId: msg.transferId, indices: indices.slice(i, i + 4096) });
+    }
     for (const [peer, msg] of replies) this.d.reply(peer, msg);
     for (const { peer, id } of completable.values()) this.complete(peer, id);
     for (const { peer, id } of statusAfter.values()) {
@@ -88,6 +93,7 @@ export class Inbound {
     acks: Map<string, { peer: string; msg: ChunkMessage; indices: number[] }>,
     completable: Map<string, { peer: string; id: string }>,
     statusAfter: Map<string, { peer: string; id: string }>,
+    outbound: Array<[string, Message]>,
   ): void {
     this.counters.messages++;
     let msg: Message;
@@ -101,7 +107,10 @@ export class Inbound {
     }
     const id = msg.transferId.toString('hex');
     const key = `${p.peer}/${id}`;
-    if (msg.type === 'ack' || msg.type === 'status') return this.d.onOutboundMessage(p.peer, msg);
+    if (msg.type === 'ack' || msg.type === 'status') {
+      outbound.push([p.peer, msg]);
+      return;
+    }
     if (msg.type === 'statusRequest') {
       const row = this.d.inbox.get(p.peer, id);
       if (row?.state === 'partial' && row.have.complete) completable.set(key, { peer: p.peer, id });
@@ -111,7 +120,7 @@ export class Inbound {
     const row = this.storeChunk(p.peer, id, msg, replies);
     if (!row) return;
     const entry = acks.get(key) ?? { peer: p.peer, msg, indices: [] };
-    entry.indices.push(msg.index);
+    if (!entry.indices.includes(msg.index)) entry.indices.push(msg.index);
     acks.set(key, entry);
     if (row.have.complete) completable.set(key, { peer: p.peer, id });
   }
@@ -178,8 +187,8 @@ export class Inbound {
       this.d.inbox.finish(peer, id, { state: 'complete', receipt }, this.d.now());
       return { state: 'complete', kind: row.kind, receipt };
     } catch (err) {
-      const e = isChasquiError(err) ? err : fromStoreError(err);
-      if (e.code === 'CHASQUI_ERR_DISK_FULL' || e.code === 'CHASQUI_ERR_STORE') throw e;
+      if (isTransientStoreError(err)) throw fromStoreError(err);
+      const e = isChasquiError(err) ? err : new ChasquiError('CHASQUI_ERR_BUNDLE_MALFORMED', (err as Error).message);
       this.counters.rejected++;
       this.d.inbox.finish(peer, id, { state: 'rejected', code: e.code, reason: e.message }, this.d.now());
       this.d.logger.warn({ peer, transfer: id, code: e.code, err: e.message }, 'refused a bundle');

@@ -67,6 +67,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   private readonly inbound: Inbound;
   private timer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
+  private committed: Array<() => void> = [];
   /** Deferred work checks this: after stop() the database may already be closed. */
   private running = false;
 
@@ -83,7 +84,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       acceptsKind: d.acceptsKind,
       accept: d.accept,
       reply: (peer, msg) => this.publish(peer, msg),
-      onOutboundMessage: (peer, msg) => this.onOutboundMessage(peer, msg),
+      onOutboundMessages: (messages) => this.onOutboundMessages(messages),
       onReceived: (peer, id, kind, receipt) => this.emit('received', peer, id, kind, receipt),
     });
   }
@@ -126,7 +127,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     const { row } = this.outbox.enqueue({ ...req, chunkSize: req.chunkSize ?? this.d.tuning.chunkSize, now: this.d.clock.now() });
     setImmediate(() => {
       if (!this.running) return;
-      this.loadQueued();
+      this.guard('reload', () => this.loadQueued());
       this.schedulePump();
     });
     return row;
@@ -165,7 +166,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   private tick(): void {
     const now = this.d.clock.now();
     for (const w of this.windows.values()) w.tick(now);
-    this.pump();
+    this.guard('pump', () => this.pump());
   }
 
   private schedulePump(): void {
@@ -173,7 +174,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.pumpScheduled = true;
     setImmediate(() => {
       this.pumpScheduled = false;
-      if (this.running) this.pump();
+      if (this.running) this.guard('pump', () => this.pump());
     });
   }
 
@@ -231,7 +232,28 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.inbound.push(peer, payload);
   }
 
-  /** Runs inside the inbound batch transaction: acknowledgement state is committed with the batch. */
+  /**
+   * Acks and statuses about our transfers, one transaction for the lot. If it
+   * fails (a full disk), memory may be ahead of the database: the transfers
+   * concerned are reloaded from it and ask the receiver again.
+   */
+  private onOutboundMessages(messages: Array<[string, Message]>): void {
+    try {
+      this.committed = [];
+      this.d.db.transaction(() => {
+        for (const [peer, msg] of messages) this.onOutboundMessage(peer, msg);
+      })();
+      for (const fn of this.committed.splice(0)) fn();
+    } catch (err) {
+      this.committed = [];
+      const e = fromStoreError(err);
+      this.d.logger.error({ code: e.code, err: e.message }, 'could not record acknowledgements; resynchronising');
+      for (const [peer, msg] of messages) this.forget(peer, msg.transferId.toString('hex'));
+      this.guard('reload', () => this.loadQueued());
+    }
+    this.schedulePump();
+  }
+
   private onOutboundMessage(peer: string, msg: Message): void {
     const w = this.windows.get(peer);
     const id = msg.transferId.toString('hex');
@@ -245,14 +267,33 @@ export class Relay extends EventEmitter<RelayEvents> {
       if (outcome?.type === 'progress') this.saveProgress(peer, row, w);
       else if (outcome) this.finish(peer, row, outcome);
     }
-    this.schedulePump();
+  }
+
+  /** Runs fn after the current transaction, only if it committed. */
+  private afterCommit(fn: () => void): void {
+    this.committed.push(fn);
+  }
+
+  private forget(peer: string, id: string): void {
+    this.windows.get(peer)?.remove(id);
+    this.rows.delete(`${peer}/${id}`);
+  }
+
+  /** Work run from timers and deferred callbacks: a database fault is logged and retried next time, never a crash. */
+  private guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      const e = fromStoreError(err);
+      this.d.logger.error({ code: e.code, err: e.message, what }, 'relay work failed; will retry');
+    }
   }
 
   private saveProgress(peer: string, row: OutboxRow, w: SendWindow): void {
     const acked = w.acked(row.id);
     if (!acked) return;
     this.outbox.saveAcked(row.seq, acked);
-    setImmediate(() => this.emit('progress', peer, row.id, acked.count, acked.size));
+    this.afterCommit(() => this.emit('progress', peer, row.id, acked.count, acked.size));
   }
 
   private finish(peer: string, row: OutboxRow, outcome: { type: 'delivered'; receipt: string } | { type: 'rejected'; code: string; reason: string }): void {
@@ -260,16 +301,13 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.rows.delete(key);
     this.everSent.delete(key);
     const now = this.d.clock.now();
-    try {
-      if (outcome.type === 'delivered') {
-        this.outbox.finish(peer, row.id, { state: 'delivered', receipt: outcome.receipt }, now);
-        setImmediate(() => this.emit('delivered', peer, row.id, outcome.receipt));
-      } else {
-        this.outbox.finish(peer, row.id, { state: 'rejected', code: outcome.code, reason: outcome.reason }, now);
-        setImmediate(() => this.emit('rejected', peer, row.id, outcome.code, outcome.reason));
-      }
-    } catch (err) {
-      throw fromStoreError(err);
+    // Events wait for the commit: a rolled-back "delivered" must never reach a nurse's screen.
+    if (outcome.type === 'delivered') {
+      this.outbox.finish(peer, row.id, { state: 'delivered', receipt: outcome.receipt }, now);
+      this.afterCommit(() => this.emit('delivered', peer, row.id, outcome.receipt));
+    } else {
+      this.outbox.finish(peer, row.id, { state: 'rejected', code: outcome.code, reason: outcome.reason }, now);
+      this.afterCommit(() => this.emit('rejected', peer, row.id, outcome.code, outcome.reason));
     }
   }
 }

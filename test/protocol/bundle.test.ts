@@ -47,3 +47,10 @@ t.test('tampering is caught', async (t) => {
 t.test('an oversize bundle is refused with its size and the limit', async (t) => {
   t.throws(() => buildBundle(input(), { maxBytes: 100_000 }), { code: 'CHASQUI_ERR_BUNDLE_TOO_LARGE' });
 });
+
+t.test('a manifest that could never be stored is refused, not retried forever', async (t) => {
+  const twice = buildBundle(input({ attachments: [input().attachments[0]!, input().attachments[0]!] }), LIMIT);
+  t.throws(() => parseBundle(twice.bytes, { maxRawBytes: LIMIT.maxBytes }), { code: 'CHASQUI_ERR_BUNDLE_MALFORMED', message: /share a name/ });
+  const noPriority = buildBundle(input({ priority: 'soon' as 'urgent' }), LIMIT);
+  t.throws(() => parseBundle(noPriority.bytes, { maxRawBytes: LIMIT.maxBytes }), { code: 'CHASQUI_ERR_BUNDLE_MALFORMED' });
+});

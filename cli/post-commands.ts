@@ -1,4 +1,5 @@
 /** `chasqui post …`: run the post appliance, submit a case to it, see where cases are. */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,7 +43,7 @@ async function submit(url: string, files: string[], urgent: boolean, reason: str
   const attachments = files.map((f) => ({ name: basename(f), mediaType: mediaTypeOf(f), dataBase64: readFileSync(f).toString('base64') }));
   const res = await fetch(`${url}/api/cases`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ caseId, priority: urgent ? 'urgent' : 'routine', body: { reason }, attachments }),
+    body: JSON.stringify({ caseId: caseId ?? randomUUID(), priority: urgent ? 'urgent' : 'routine', body: { reason }, attachments }),
   });
   const json = (await res.json()) as { caseId?: string; status?: { state: string }; error?: { code: string; message: string } };
   if (!res.ok) {

@@ -7,6 +7,8 @@
  *   +------+------+-----------------+------------------ ... 
  *   | 0xC1 | type | transfer id (32 bytes, SHA-256 of the bundle) | body
  *
+ * A chunk's CRC-32 covers everything before it and its payload.
+ *
  * A message that does not decode raises CHASQUI_ERR_MALFORMED_MESSAGE; the
  * caller logs it and drops it.
  */
@@ -77,9 +79,14 @@ function encodeChunk(m: ChunkMessage): Buffer {
   o = buf.writeUInt32BE(m.totalSize, o);
   o = buf.writeUInt32BE(m.chunkSize, o);
   o = buf.writeUInt32BE(m.index, o);
-  o = buf.writeUInt32BE(crc32(m.payload), o);
+  o = buf.writeUInt32BE(chunkCrc(buf.subarray(0, o), m.payload), o);
   m.payload.copy(buf, o);
   return buf;
+}
+
+/** CRC-32 over the header before it and the payload: a damaged size or index must not pass as a shape. */
+function chunkCrc(header: Uint8Array, payload: Uint8Array): number {
+  return crc32(payload, crc32(header));
 }
 
 function encodeAck(m: AckMessage): Buffer {
@@ -151,6 +158,7 @@ export function decode(buf: Buffer): Message {
 }
 
 function decodeChunk(transferId: Buffer, r: Reader): ChunkMessage {
+  const header = r.peekFromStart(CHUNK_FIXED - 4);
   const kind = r.u8();
   const priority = r.u8();
   const totalSize = r.u32();
@@ -158,7 +166,7 @@ function decodeChunk(transferId: Buffer, r: Reader): ChunkMessage {
   const index = r.u32();
   const crc = r.u32();
   const payload = r.rest();
-  if (crc32(payload) !== crc) {
+  if (chunkCrc(header, payload) !== crc) {
     throw new ChasquiError('CHASQUI_ERR_CHUNK_CORRUPT', `chunk ${index} fails its CRC-32`);
   }
   return { type: 'chunk', transferId, kind, priority, totalSize, chunkSize, index, payload };
@@ -214,6 +222,10 @@ class Reader {
     const v = this.buf.readUInt32BE(this.o);
     this.o += 4;
     return v;
+  }
+  peekFromStart(n: number): Buffer {
+    if (n > this.buf.length) throw malformed('truncated header');
+    return this.buf.subarray(0, n);
   }
   take(n: number): Buffer {
     this.need(n);

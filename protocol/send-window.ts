@@ -124,7 +124,10 @@ export class SendWindow {
   onConnected(now: number): void {
     this.connected = true;
     for (const t of this.transfers.values()) {
-      if (t.inflight.size === 0 && !t.syncing) continue;
+      // A fresh link is a fresh start for backoff; anything owed an answer asks now, not in minutes.
+      t.statusBackoff = 1;
+      const owed = t.inflight.size > 0 || t.syncing || t.suspect.size > 0 || t.acked.complete || t.statusSentAt !== undefined;
+      if (!owed) continue;
       for (const i of t.inflight.keys()) t.suspect.add(i);
       this.clearInflight(t);
       t.statusWanted = true;

@@ -8,7 +8,8 @@ import { ChasquiError } from '../../lib/errors.js';
 import type { CaseService } from '../cases/case-service.js';
 
 const SubmitBody = Type.Object({
-  caseId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$' })),
+  // Chosen by the client (a UUID), so a request retried after a lost response is the same case.
+  caseId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$' }),
   priority: Type.Union([Type.Literal('urgent'), Type.Literal('routine')]),
   body: Type.Record(Type.String(), Type.Unknown()),
   attachments: Type.Array(

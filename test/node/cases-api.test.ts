@@ -48,6 +48,8 @@ t.test('bad requests get a clear error and change nothing', async (t) => {
   const noPriority = await post.app.inject({ ...submit('c-2'), payload: { caseId: 'c-2', body: {}, attachments: [] } });
   t.equal(noPriority.statusCode, 400);
   t.equal(noPriority.json().error.code, 'CHASQUI_ERR_BAD_REQUEST');
+  const noId = await post.app.inject({ ...submit('c-2'), payload: { priority: 'routine', body: {}, attachments: [] } });
+  t.equal(noId.statusCode, 400, 'the client must name the case, so a retry is the same case');
   const dup = await post.app.inject(submit('c-3', { attachments: [{ name: 'a', mediaType: 'text/plain', dataBase64: 'aGk=' }, { name: 'a', mediaType: 'text/plain', dataBase64: 'aGk=' }] }));
   t.equal(dup.json().error.code, 'CHASQUI_ERR_BAD_REQUEST', 'duplicate attachment names');
   const photo = sharedFile('photos/canon_hdr_NO.jpg');

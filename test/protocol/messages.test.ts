@@ -29,6 +29,12 @@ t.test('a flipped payload bit fails the CRC', async (t) => {
   t.throws(() => decode(buf), { code: 'CHASQUI_ERR_CHUNK_CORRUPT' });
 });
 
+t.test('a damaged header byte fails the CRC too', async (t) => {
+  const buf = encode(samples[0]!);
+  buf[2 + 32 + 2 + 3]! ^= 0x10;
+  t.throws(() => decode(buf), { code: 'CHASQUI_ERR_CHUNK_CORRUPT' }, 'total size damaged');
+});
+
 t.test('truncations, bad magic and trailing bytes are malformed, never a crash', async (t) => {
   for (const m of samples.slice(1)) {
     const buf = encode(m);

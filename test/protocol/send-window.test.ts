@@ -189,3 +189,18 @@ t.test('simulated 64 kbit/s with every 8th acknowledgement a round trip late: th
   const own = 4 * r.chunkMs + 600;
   t.ok(r.urgentLatencyMs <= own + r.chunkMs + 2 * 600, `urgent ${r.urgentLatencyMs.toFixed(0)} ms`);
 });
+
+t.test('a transfer fully acknowledged but never confirmed asks at once after a reconnect', async (t) => {
+  const w = new SendWindow(opts);
+  w.onConnected(0);
+  w.add(transfer('a', 1, 1, 2), 0);
+  drain(w, 0);
+  w.onAck('a', [0, 1], 500);
+  for (const now of [10_000, 30_000, 70_000]) {
+    w.tick(now);
+    drain(w, now);
+  }
+  w.onDisconnected();
+  w.onConnected(80_000);
+  t.same(drain(w, 80_000), [{ type: 'statusRequest', id: 'a' }], 'no waiting out the backoff');
+});

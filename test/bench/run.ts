@@ -43,6 +43,10 @@ async function main() {
       'link.urgent_latency_s': u.latencySeconds,
       'link.urgent_latency_bound_s': u.bound,
       'hub.ingest_chunks_per_s': ingest.chunksPerS,
+      detail: {
+        'link.delivery_s': d.seconds, 'link.delivery_ideal_s': d.idealSeconds, 'link.wire_vs_raw': d.wireVsRaw,
+        'link.outages': g.outages, 'link.urgent_own_transfer_s': u.ownTransferSeconds, 'hub.ingest_mb_per_s': ingest.mbPerS,
+      },
     }, null, 2)}\n`);
   }
 }

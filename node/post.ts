@@ -73,6 +73,7 @@ export function buildPost(deps: PostDeps): Post {
   installErrorHandler(app);
   app.get('/healthz', async () => ({
     ok: true, postId: config.postId, connected: carrier.isConnected, queued: relay.outbox.queued().length,
+    sent: relay.counters, received: relay.inboundCounters,
   }));
   casesApi(app, cases);
   app.get('/api/messages', async () => ({ messages: store.messages() }));

@@ -139,10 +139,6 @@ export class Relay extends EventEmitter<RelayEvents> {
     return acked && { acked: acked.count, total: acked.size };
   }
 
-  window(peer: string): SendWindow | undefined {
-    return this.windows.get(peer);
-  }
-
   private windowFor(peer: string): SendWindow {
     let w = this.windows.get(peer);
     if (!w) {

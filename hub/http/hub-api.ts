@@ -13,7 +13,10 @@ export function hubApi(
   app: FastifyInstance,
   d: { cases: HubCaseStore; posts: PostRegistry; relay: Relay; sendToPost: Hub['sendToPost']; isConnected: () => boolean },
 ): void {
-  app.get('/healthz', async () => ({ ok: true, brokerConnected: d.isConnected(), cases: d.cases.count() }));
+  app.get('/healthz', async () => ({
+    ok: true, brokerConnected: d.isConnected(), cases: d.cases.count(),
+    sent: d.relay.counters, received: d.relay.inboundCounters,
+  }));
 
   app.get<{ Querystring: { limit?: number } }>('/api/cases', async (req) => ({ count: d.cases.count(), cases: d.cases.list(req.query.limit) }));
 

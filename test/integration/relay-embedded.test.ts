@@ -43,6 +43,9 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
       t.ok(hub.cases.blobs.get(meta.sha256)?.equals(a.bytes), `${a.name} byte-identical`);
     }
     t.match(post.cases.get('c1')?.status, { state: 'delivered', receipt: /^hub-case-\d+$/ });
+    const health = (await hub.app.inject({ method: 'GET', url: '/healthz' })).json();
+    t.match(health, { ok: true, brokerConnected: true, cases: 1, received: { bundles: 1 } }, 'the hub reports what it received');
+    t.match((await post.app.inject({ method: 'GET', url: '/healthz' })).json(), { connected: true, queued: 0, sent: { chunksSent: Number } });
   });
 
   await t.test('sending the same case or bundle again never makes a second case', async (t) => {

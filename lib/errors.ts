@@ -22,6 +22,7 @@ export const ERRORS = {
   CHASQUI_ERR_BAD_REQUEST: 'A request was invalid',
   CHASQUI_ERR_NOT_FOUND: 'No such thing',
   CHASQUI_ERR_USAGE: 'The command line is wrong',
+  CHASQUI_ERR_ECG_FORMAT: 'An ECG file could not be read',
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

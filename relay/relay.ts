@@ -127,7 +127,11 @@ export class Relay extends EventEmitter<RelayEvents> {
     const { row } = this.outbox.enqueue({ ...req, chunkSize: req.chunkSize ?? this.d.tuning.chunkSize, now: this.d.clock.now() });
     setImmediate(() => {
       if (!this.running) return;
-      this.guard('reload', () => this.loadQueued());
+      // Re-read this one row: if the caller's transaction rolled back, there is nothing to track.
+      this.guard('track', () => {
+        const committed = this.outbox.get(req.peer, row.id);
+        if (committed?.state === 'queued') this.track(committed);
+      });
       this.schedulePump();
     });
     return row;
@@ -149,14 +153,16 @@ export class Relay extends EventEmitter<RelayEvents> {
     return w;
   }
 
+  /** At start and after a failed write: everything the outbox still owes. */
   private loadQueued(): void {
-    const now = this.d.clock.now();
-    for (const row of this.outbox.queued()) {
-      const key = `${row.peer}/${row.id}`;
-      if (this.rows.has(key)) continue;
-      this.rows.set(key, row);
-      this.windowFor(row.peer).add({ ...row }, now);
-    }
+    for (const row of this.outbox.queued()) this.track(row);
+  }
+
+  private track(row: OutboxRow): void {
+    const key = `${row.peer}/${row.id}`;
+    if (this.rows.has(key)) return;
+    this.rows.set(key, row);
+    this.windowFor(row.peer).add({ ...row }, this.d.clock.now());
   }
 
   private tick(): void {

@@ -31,6 +31,8 @@ export class PostRegistry {
    * another process takes effect at once.
    */
   private readonly verified = new Map<string, string>();
+  /** Posts are never unregistered, so a yes can be remembered; a no is asked again (add-post may run meanwhile). */
+  private readonly known = new Set<string>();
 
   constructor(db: Db) {
     migrate(db, 'hub-posts', MIGRATIONS);
@@ -56,9 +58,12 @@ export class PostRegistry {
     return password;
   }
 
-  /** Read from the database each time (an indexed lookup): posts are registered by another process. */
+  /** Asked for every message the hub receives; the database is read only for ids not yet seen. */
   isKnown(postId: string): boolean {
-    return this.q.exists.get(postId) !== undefined;
+    if (this.known.has(postId)) return true;
+    const found = this.q.exists.get(postId) !== undefined;
+    if (found) this.known.add(postId);
+    return found;
   }
 
   async verify(postId: string, password: string): Promise<boolean> {

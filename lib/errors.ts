@@ -23,6 +23,11 @@ export const ERRORS = {
   CHASQUI_ERR_NOT_FOUND: 'No such thing',
   CHASQUI_ERR_USAGE: 'The command line is wrong',
   CHASQUI_ERR_ECG_FORMAT: 'An ECG file could not be read',
+  CHASQUI_ERR_DEVICE_ABSENT: 'The serial device is not plugged in',
+  CHASQUI_ERR_DEVICE_IO: 'The serial device could not be opened or used',
+  CHASQUI_ERR_DEVICE_UNKNOWN: 'No known device protocol answered on that port',
+  CHASQUI_ERR_CAPTURE_REJECTED: 'The ECG capture did not pass the signal-quality check',
+  CHASQUI_ERR_CAPTURE_FAILED: 'The ECG capture could not be completed',
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -11,6 +11,12 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   CHASQUI_ERR_CASE_CONFLICT: 409,
   CHASQUI_ERR_BUNDLE_TOO_LARGE: 413,
   CHASQUI_ERR_DISK_FULL: 507,
+  CHASQUI_ERR_ECG_FORMAT: 422,
+  CHASQUI_ERR_CAPTURE_REJECTED: 422,
+  CHASQUI_ERR_CAPTURE_FAILED: 503,
+  CHASQUI_ERR_DEVICE_ABSENT: 503,
+  CHASQUI_ERR_DEVICE_IO: 503,
+  CHASQUI_ERR_DEVICE_UNKNOWN: 404,
 };
 
 export function installErrorHandler(app: FastifyInstance): void {
@@ -18,7 +24,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (isChasquiError(err)) {
       const status = STATUS[err.code] ?? 500;
       if (status >= 500) req.log.error({ code: err.code, err: err.message }, 'request failed');
-      return reply.status(status).send({ error: { code: err.code, message: err.message } });
+      // details are written for people (which lead was off, which key was wrong), never secrets.
+      const error = err.details ? { code: err.code, message: err.message, details: err.details } : { code: err.code, message: err.message };
+      return reply.status(status).send({ error });
     }
     const fe = err as FastifyError;
     const status = fe.statusCode ?? 500;

@@ -91,7 +91,7 @@ function decode212(bytes: Uint8Array, offset: number, out: Int16Array[], nsamp: 
 }
 
 /** signal(5)/header(5): the checksum is the 16-bit two's-complement sum of all samples of a signal. */
-export function checksum16(samples: Int16Array): number {
+export function checksum16(samples: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < samples.length; i++) sum = (sum + samples[i]!) & 0xffff;
   return (sum << 16) >> 16;
@@ -148,7 +148,21 @@ export function physical(header: WfdbHeader, signalIndex: number, raw: number): 
  */
 export function encodeFormat16(
   header: WfdbHeader,
-  signals: Int16Array[],
+  signals: ArrayLike<number>[],
+  fileName = `${header.recordName}.dat`,
+): { header: string; dat: Uint8Array } {
+  return encodeWfdb(header, signals, 16, fileName);
+}
+
+/**
+ * Write a record in format 16 or 24 (signal(5): 24-bit two's complement,
+ * little-endian — what 24-bit front ends such as the ADS1299 need, since
+ * their samples do not fit 16 bits).
+ */
+export function encodeWfdb(
+  header: WfdbHeader,
+  signals: ArrayLike<number>[],
+  format: 16 | 24,
   fileName = `${header.recordName}.dat`,
 ): { header: string; dat: Uint8Array } {
   if (signals.length !== header.signals.length) {
@@ -159,24 +173,30 @@ export function encodeFormat16(
     if (s.length !== nsamp) fail(`signal ${i} has ${s.length} samples, signal 0 has ${nsamp}`);
   });
   const nsig = signals.length;
-  const dat = new Uint8Array(nsamp * nsig * 2);
-  const view = new DataView(dat.buffer);
+  const width = format / 8;
+  const limit = 2 ** (format - 1);
+  const dat = new Uint8Array(nsamp * nsig * width);
   for (let s = 0; s < nsig; s++) {
     const src = signals[s]!;
-    for (let t = 0; t < nsamp; t++) view.setInt16((t * nsig + s) * 2, src[t]!, true);
+    for (let t = 0; t < nsamp; t++) {
+      const v = src[t]!;
+      if (!(v >= -limit && v < limit)) fail(`signal ${s} sample ${t} (${v}) does not fit format ${format}`);
+      const at = (t * nsig + s) * width;
+      for (let b = 0; b < width; b++) dat[at + b] = (v >> (8 * b)) & 0xff;
+    }
   }
-  const out: WfdbHeader = {
+  const out = {
     ...header,
     samplesPerSignal: nsamp,
     signals: header.signals.map((s, i) => ({
       ...s,
       fileName,
-      format: 16,
+      format,
       byteOffset: 0,
       initialValue: nsamp > 0 ? signals[i]![0]! : s.initialValue,
       checksum: checksum16(signals[i]!),
       blockSize: 0,
     })),
   };
-  return { header: formatHeader(out), dat };
+  return { header: formatHeader(out as unknown as WfdbHeader), dat };
 }

@@ -12,6 +12,7 @@ import { HubConfigSchema } from '../hub/config.js';
 import { buildHub } from '../hub/hub.js';
 import { PostConfigSchema } from '../node/config.js';
 import { buildPost } from '../node/post.js';
+import { startDemoDevices } from './demo-devices.js';
 import { runUntilSignal } from './lifecycle.js';
 import { mediaTypeOf } from './post-commands.js';
 
@@ -22,15 +23,22 @@ const SAMPLES: Array<{ priority: 'urgent' | 'routine'; reason: string; files: st
 ];
 
 export async function runDemo(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { dir: { type: 'string', default: '.demo' }, 'http-port': { type: 'string', default: '8080' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { dir: { type: 'string', default: '.demo' }, 'http-port': { type: 'string', default: '8080' }, 'bridge-port': { type: 'string', default: '8070' } },
+  });
   const dir = resolve(values.dir!);
   const logger = createLogger({ name: 'chasqui-demo', level: process.env.CHASQUI_LOG_LEVEL ?? 'warn' });
   const hubConfig = loadConfig(HubConfigSchema, { overrides: { dataDir: join(dir, 'hub'), broker: { host: '127.0.0.1', port: 0 }, http: { port: 8090 } } });
   const hub = buildHub({ config: hubConfig, logger });
   const { url: hubUrl, brokerUrl } = await hub.start();
   const password = hub.posts.register('demo-post', 'Puesto de Salud demo');
+  const devices = await startDemoDevices(join(dir, 'devices'), Number(values['bridge-port']), logger);
   const postConfig = loadConfig(PostConfigSchema, {
-    overrides: { postId: 'demo-post', dataDir: join(dir, 'post'), hub: { url: brokerUrl, password }, http: { port: Number(values['http-port']) } },
+    overrides: {
+      postId: 'demo-post', dataDir: join(dir, 'post'), hub: { url: brokerUrl, password }, http: { port: Number(values['http-port']) },
+      bridge: { url: devices.url },
+    },
   });
   const post = buildPost({ config: postConfig, logger });
   const { url: postUrl } = await post.start();
@@ -40,11 +48,13 @@ export async function runDemo(argv: string[]): Promise<number> {
   hub   ${hubUrl}/api/cases      cases received by the hub
   hub   ${hubUrl}/api/posts      registered posts
   broker ${brokerUrl}  (embedded aedes)
+  ${devices.summary}
 Submit another: node bin/chasqui.js post submit --url ${postUrl} --urgent --reason "..." FILE...
 Ctrl-C stops; the data stays in ${dir}.
 `);
   return runUntilSignal(async () => {
     await post.stop();
+    await devices.stop();
     await hub.stop();
   }, logger);
 }

@@ -4,11 +4,13 @@
  * subcommand lives in its own file; this one only dispatches and explains.
  */
 import { isChasquiError } from '../lib/errors.js';
+import { BRIDGE_HELP, bridgeCommand } from './bridge-commands.js';
 import { runDemo } from './demo.js';
+import { ECG_HELP, ecgCommand } from './ecg-commands.js';
 import { hubCommand } from './hub-commands.js';
 import { postCommand } from './post-commands.js';
 
-const HELP = `chasqui — store-and-forward telemedicine for rural health posts
+const HELP = () => `chasqui — store-and-forward telemedicine for rural health posts
 
 Usage:
   chasqui hub [--config FILE]                  run the regional hub (broker, ingest, API)
@@ -18,7 +20,7 @@ Usage:
   chasqui post submit [--url URL] [--urgent] [--reason TEXT] [--case-id ID] FILE...
                                                submit a case with FILEs attached to a running post
   chasqui post status [--url URL]              list the post's cases and where each one is
-  chasqui demo [--dir DIR]                     start a hub and a post on localhost with sample cases
+${BRIDGE_HELP}${ECG_HELP}  chasqui demo [--dir DIR]                     start a hub and a post on localhost with sample cases
 
 Configuration comes from --config FILE (or CHASQUI_CONFIG), then CHASQUI_* environment
 variables (CHASQUI_HTTP__PORT=8081 sets http.port). README.md#configuration lists every key.
@@ -31,16 +33,20 @@ export async function main(argv: string[]): Promise<number> {
       return hubCommand(rest);
     case 'post':
       return postCommand(rest);
+    case 'bridge':
+      return bridgeCommand(rest);
+    case 'ecg':
+      return ecgCommand(rest);
     case 'demo':
       return runDemo(rest);
     case undefined:
     case '-h':
     case '--help':
     case 'help':
-      process.stdout.write(HELP);
+      process.stdout.write(HELP());
       return cmd === undefined ? 1 : 0;
     default:
-      process.stderr.write(`chasqui: unknown command "${cmd}"\n\n${HELP}`);
+      process.stderr.write(`chasqui: unknown command "${cmd}"\n\n${HELP()}`);
       return 2;
   }
 }

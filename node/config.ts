@@ -15,6 +15,10 @@ export const PostConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     http: HttpSchema(8080),
+    bridge: Type.Object(
+      { url: Type.String({ default: 'http://127.0.0.1:8070', description: 'The device bridge on this box (`chasqui bridge`).' }) },
+      { additionalProperties: false, default: {} },
+    ),
     link: LinkSchema,
     maxBundleBytes: MaxBundleSchema,
     logLevel: LogLevelSchema,

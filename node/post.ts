@@ -18,7 +18,10 @@ import { relayTuning } from '../relay/tuning.js';
 import { CaseService, HUB_PEER } from './cases/case-service.js';
 import { PostCaseStore } from './cases/case-store.js';
 import type { PostConfig } from './config.js';
+import { BridgeClient } from './devices/bridge-client.js';
+import { EcgRecordingStore } from './ecg/ecg-recordings.js';
 import { casesApi } from './http/cases-api.js';
+import { devicesApi } from './http/devices-api.js';
 import { acceptFromHub, acceptsFromHub } from './inbox-handler.js';
 
 export type PostDeps = { config: PostConfig; logger: Logger; clock?: Clock; carrier?: Carrier; maxPageCount?: number };
@@ -29,6 +32,7 @@ export type Post = {
   relay: Relay;
   cases: CaseService;
   store: PostCaseStore;
+  recordings: EcgRecordingStore;
   app: FastifyInstance;
   /** Whether the link to the broker is up now. */
   connected(): boolean;
@@ -66,6 +70,7 @@ export function buildPost(deps: PostDeps): Post {
   });
   relay.on('delivered', (_peer, id, receipt) => log.info({ bundle: id, receipt }, 'case delivered'));
   relay.on('rejected', (_peer, id, code, reason) => log.error({ bundle: id, code, reason }, 'hub refused a case'));
+  const recordings = new EcgRecordingStore(db);
   const cases = new CaseService({ db, store, relay, clock, postId: config.postId, maxBundleBytes: config.maxBundleBytes });
 
   // Base64 inflates by 4/3; leave room for the JSON around it.
@@ -75,11 +80,12 @@ export function buildPost(deps: PostDeps): Post {
     ok: true, postId: config.postId, connected: carrier.isConnected, queued: relay.outbox.queued().length,
     sent: relay.counters, received: relay.inboundCounters,
   }));
-  casesApi(app, cases);
+  casesApi(app, cases, recordings);
+  devicesApi(app, { bridge: new BridgeClient(config.bridge.url), recordings, clock });
   app.get('/api/messages', async () => ({ messages: store.messages() }));
 
   return {
-    config, db, relay, cases, store, app,
+    config, db, relay, cases, store, recordings, app,
     connected: () => carrier.isConnected,
     async start() {
       await relay.start();

@@ -47,7 +47,7 @@ export type Bundle = { id: string; bytes: Buffer; manifest: Manifest; rawSize: n
 export type ParsedBundle = { id: string; manifest: Manifest; attachments: Array<{ entry: AttachmentEntry; bytes: Buffer }> };
 
 /** Media that are already entropy-coded: recompressing them costs CPU on the post and saves nothing. */
-const INCOMPRESSIBLE = /^(image\/(jpeg|png|webp|gif|avif)|video\/|audio\/(mpeg|ogg|aac)|application\/(zip|gzip|x-7z|x-xz|zstd))/;
+const INCOMPRESSIBLE = /^(image\/(jpeg|png|webp|gif|avif)|video\/|audio\/(mpeg|ogg|aac)|application\/(zip|gzip|x-7z|x-xz|zstd|vnd\.chasqui\.ecg))/;
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');

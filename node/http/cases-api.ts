@@ -5,7 +5,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ChasquiError } from '../../lib/errors.js';
+import type { AttachmentInput } from '../../protocol/bundle.js';
 import type { CaseService } from '../cases/case-service.js';
+import { ECG_MEDIA_TYPE, type EcgRecordingStore } from '../ecg/ecg-recordings.js';
 
 const SubmitBody = Type.Object({
   // Chosen by the client (a UUID), so a request retried after a lost response is the same case.
@@ -13,22 +15,35 @@ const SubmitBody = Type.Object({
   priority: Type.Union([Type.Literal('urgent'), Type.Literal('routine')]),
   body: Type.Record(Type.String(), Type.Unknown()),
   attachments: Type.Array(
-    Type.Object({
-      name: Type.String({ minLength: 1, maxLength: 200 }),
-      mediaType: Type.String({ minLength: 3, maxLength: 100 }),
-      dataBase64: Type.String(),
-    }),
+    Type.Union([
+      Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 200 }),
+        mediaType: Type.String({ minLength: 3, maxLength: 100 }),
+        dataBase64: Type.String(),
+      }, { additionalProperties: false }),
+      // An ECG captured or imported earlier at this post (POST /api/ecg/captures).
+      Type.Object({ ecgRecordingId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+    ]),
     { maxItems: 50, default: [] },
   ),
 });
 
-export function casesApi(app: FastifyInstance, cases: CaseService): void {
+type AttachmentBody = Static<typeof SubmitBody>['attachments'][number];
+
+function attachmentOf(a: AttachmentBody, recordings: EcgRecordingStore): AttachmentInput {
+  if (!('ecgRecordingId' in a)) return { name: a.name, mediaType: a.mediaType, bytes: Buffer.from(a.dataBase64, 'base64') };
+  const bytes = recordings.bytes(a.ecgRecordingId);
+  if (!bytes) throw new ChasquiError('CHASQUI_ERR_BAD_REQUEST', `no ECG recording ${a.ecgRecordingId} at this post`);
+  return { name: `ecg-${a.ecgRecordingId}.cqe`, mediaType: ECG_MEDIA_TYPE, bytes };
+}
+
+export function casesApi(app: FastifyInstance, cases: CaseService, recordings: EcgRecordingStore): void {
   app.post<{ Body: Static<typeof SubmitBody> }>('/api/cases', { schema: { body: SubmitBody } }, async (req, reply) => {
     const { view, created } = cases.submit({
       caseId: req.body.caseId,
       priority: req.body.priority,
       body: req.body.body,
-      attachments: req.body.attachments.map((a) => ({ name: a.name, mediaType: a.mediaType, bytes: Buffer.from(a.dataBase64, 'base64') })),
+      attachments: req.body.attachments.map((a) => attachmentOf(a, recordings)),
     });
     req.log.info({ caseId: view.caseId, bundle: view.bundleId, created }, 'case submitted');
     return reply.status(created ? 201 : 200).send(view);

@@ -1,22 +1,12 @@
 /** The `chasqui` command as a field engineer runs it: compiled, in its own process. */
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { verifyMosquittoPasswd } from '../../hub/broker/mosquitto-files.js';
-import { CLI, tempDir } from '../support/paths.js';
+import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/paths.js';
 
-const run = async (args: string[], env: Record<string, string> = {}) => {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('CHASQUI_')));
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env: { ...clean, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-};
+const run = runCli;
 
 t.test('--help explains every command; an unknown one is an error', async (t) => {
   const help = await run(['--help']);

@@ -25,11 +25,12 @@ export async function startHub(o: { dir: string; broker?: Record<string, unknown
   return hub;
 }
 
-export function postConfig(o: { dir: string; postId: string; url: string; password: string; link?: Record<string, unknown>; maxBundleBytes?: number }) {
+export function postConfig(o: { dir: string; postId: string; url: string; password: string; link?: Record<string, unknown>; maxBundleBytes?: number; bridgeUrl?: string }) {
   return loadConfig(PostConfigSchema, {
     overrides: {
       postId: o.postId, dataDir: join(o.dir, o.postId), hub: { url: o.url, password: o.password }, http: { port: 0 },
       link: { ...FAST_LINK, ...o.link }, ...(o.maxBundleBytes ? { maxBundleBytes: o.maxBundleBytes } : {}),
+      ...(o.bridgeUrl ? { bridge: { url: o.bridgeUrl } } : {}),
     },
   });
 }
@@ -43,7 +44,7 @@ export async function startPost(o: Parameters<typeof postConfig>[0] & { logger?:
 /** A hub with one registered post connected to it, both torn down with the test. */
 export async function startPair(
   t: { teardown(fn: () => Promise<void> | void): void },
-  o: { dir: string; postId: string; hub?: Omit<Parameters<typeof startHub>[0], 'dir'>; post?: { logger?: Logger; link?: Record<string, unknown> } },
+  o: { dir: string; postId: string; hub?: Omit<Parameters<typeof startHub>[0], 'dir'>; post?: { logger?: Logger; link?: Record<string, unknown>; bridgeUrl?: string } },
 ): Promise<{ hub: Hub; post: Post; password: string }> {
   const hub = await startHub({ dir: o.dir, ...o.hub });
   const password = hub.posts.register(o.postId);

@@ -42,8 +42,7 @@ export async function startDemoDevices(dir: string, port: number, logger: Logger
   const { url } = await bridge.start();
   return {
     url,
-    summary: `bridge ${url}/             live devices: ${wanted.map((d) => d.id).join(', ')} (emulated on ptys in ${dir})
-  capture curl -X POST -H 'content-type: application/json' -d '{"device":"ecg","seconds":10}' http://127.0.0.1:PORT/api/ecg/captures`,
+    summary: `bridge ${url}/             live devices: ${wanted.map((d) => d.id).join(', ')} (emulated on ptys in ${dir})`,
     async stop() {
       await bridge.stop();
       for (const p of ptys) await p.stop();

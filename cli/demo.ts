@@ -49,6 +49,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   hub   ${hubUrl}/api/posts      registered posts
   broker ${brokerUrl}  (embedded aedes)
   ${devices.summary}
+Take a 10 s ECG at the post: curl -X POST -H 'content-type: application/json' -d '{"device":"ecg","seconds":10}' ${postUrl}/api/ecg/captures
 Submit another: node bin/chasqui.js post submit --url ${postUrl} --urgent --reason "..." FILE...
 Ctrl-C stops; the data stays in ${dir}.
 `);

@@ -55,7 +55,7 @@ export function buildBridge(deps: BridgeDeps): Bridge {
     port.on('state', (state) => logger.info({ port: pc.id, state, reason: port.status().reason }, 'device port state'));
     ports.set(pc.id, port);
   }
-  const app: FastifyInstance = Fastify({ loggerInstance: logger.child({ mod: 'bridge-http' }) as FastifyBaseLogger, disableRequestLogging: true });
+  const app: FastifyInstance = Fastify({ loggerInstance: logger.child({ mod: 'bridge-http' }) as FastifyBaseLogger });
   installErrorHandler(app);
   const latestOf = (id: string): TimedReading[] => [...(latest.get(id)?.values() ?? [])];
   bridgeApi(app, { ports, latest: latestOf, mainsHz: config.mainsHz, minCaptureSeconds: config.minCaptureSeconds, maxCaptureSeconds: config.maxCaptureSeconds });

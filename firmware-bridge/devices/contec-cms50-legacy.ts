@@ -16,7 +16,7 @@
  *   b4: bit 7 = 0; SpO2 (127 = invalid).
  */
 import type { OximetryReading, PlethReading, Reading } from './readings.js';
-import { DecoderCounters, type DecoderStats, type DeviceProtocol, type DeviceSession, type StreamDecoder } from './stream-decoder.js';
+import { DecoderCounters, ListenOnlySession, type DecoderStats, type DeviceProtocol, type StreamDecoder } from './stream-decoder.js';
 
 export const LEGACY_PACKET_LENGTH = 5;
 export const LEGACY_PLETH_HZ = 60;
@@ -163,27 +163,10 @@ function toOximetry(p: LegacyPacket): OximetryReading {
   };
 }
 
-/** The legacy device streams unasked and ignores the host, so the session only listens. */
-export class ContecLegacySession implements DeviceSession {
-  readonly decoder = new ContecLegacyDecoder();
-  open(): Uint8Array[] {
-    this.decoder.reset();
-    return [];
-  }
-  onReadings(): Uint8Array[] {
-    return [];
-  }
-  tick(): Uint8Array[] {
-    return [];
-  }
-  close(): Uint8Array[] {
-    return [];
-  }
-}
-
 export const contecCms50Legacy: DeviceProtocol = {
   id: 'contec-cms50-legacy',
   label: 'Contec CMS50D+/CMS50E pulse oximeter (legacy 5-byte stream)',
   serial: { baudRate: 19200, dataBits: 8, parity: 'odd', stopBits: 1 },
-  createSession: () => new ContecLegacySession(),
+  // The legacy device streams unasked and ignores the host.
+  createSession: () => new ListenOnlySession(new ContecLegacyDecoder()),
 };

@@ -16,7 +16,7 @@ import {
   type OpenViewSample,
 } from './openview-packet.js';
 import type { Reading, VitalsReading } from './readings.js';
-import { DecoderCounters, type DecoderStats, type DeviceProtocol, type DeviceSession, type StreamDecoder } from './stream-decoder.js';
+import { DecoderCounters, ListenOnlySession, type DecoderStats, type DeviceProtocol, type StreamDecoder } from './stream-decoder.js';
 
 /**
  * ECG units per millivolt. ADS1291/2/2R datasheet (TI SBAS502): 1 LSB =
@@ -117,26 +117,6 @@ export class OpenViewDecoder implements StreamDecoder {
   }
 }
 
-/** The HAT streams on its own; nothing to write, ever. */
-class OpenViewSession implements DeviceSession {
-  readonly decoder: OpenViewDecoder;
-  constructor(opts: OpenViewOptions) {
-    this.decoder = new OpenViewDecoder(opts);
-  }
-  open(): Uint8Array[] {
-    return [];
-  }
-  onReadings(): Uint8Array[] {
-    return [];
-  }
-  tick(): Uint8Array[] {
-    return [];
-  }
-  close(): Uint8Array[] {
-    return [];
-  }
-}
-
 /**
  * 115200 8N1: what the ProtoCentral GUI opens /dev/ttyAMA0 with
  * (gui/healthypi3_gui/healthypi3_gui.pde, startSerial). Note that
@@ -149,7 +129,8 @@ export function createOpenViewProtocol(opts: OpenViewOptions = {}): DeviceProtoc
     id: 'openview',
     label: 'ProtoCentral HealthyPi v3 (OpenView packets: ECG, respiration, PPG, vitals)',
     serial: { baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1 },
-    createSession: () => new OpenViewSession(opts),
+    // The HAT streams on its own; nothing to write, ever.
+    createSession: () => new ListenOnlySession(new OpenViewDecoder(opts)),
   };
 }
 

@@ -17,6 +17,8 @@ export const PROBE_BAUDS: Partial<Record<ProtocolId, number[]>> = {
   // The legacy stream's rate is a device setting (the 19200 is the
   // default); the probe also tries the lower standard rates, parity kept.
   'contec-cms50-legacy': [9600, 4800],
+  // healthypi3_streaming.ino starts the HAT's Pi UART at 57600 (see openview.ts).
+  openview: [57600],
 };
 
 export function protocolFor(id: ProtocolId, opts: { leads?: readonly string[] } = {}): DeviceProtocol {

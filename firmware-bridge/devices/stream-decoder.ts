@@ -74,3 +74,21 @@ export class DecoderCounters implements DecoderStats {
     return { frames: this.frames, droppedBytes: this.droppedBytes, resyncs: this.resyncs, badFrames: this.badFrames };
   }
 }
+
+/** For devices that stream unasked and ignore the host: the session only listens. */
+export class ListenOnlySession implements DeviceSession {
+  constructor(readonly decoder: StreamDecoder) {}
+  open(): Uint8Array[] {
+    this.decoder.reset();
+    return [];
+  }
+  onReadings(): Uint8Array[] {
+    return [];
+  }
+  tick(): Uint8Array[] {
+    return [];
+  }
+  close(): Uint8Array[] {
+    return [];
+  }
+}

@@ -9,8 +9,8 @@
  */
 import { BM58, encodeName, encodeRecord, type Bm58Measurement } from '../devices/beurer-bm58-frames.js';
 import type { ProtocolId } from '../devices/stream-decoder.js';
+import { mulberry32 } from '../../lib/prng.js';
 import type { DeviceEmulator, EmulatorFault } from './device-emulator.js';
-import { seededRandom } from './pleth-shape.js';
 
 export interface Bm58EmulatorOptions {
   /** Stored measurements, record 1 first. */
@@ -34,7 +34,7 @@ export class Bm58Emulator implements DeviceEmulator {
   constructor(opts: Bm58EmulatorOptions) {
     this.memory = opts.memory;
     this.name = opts.name ?? 'Andon Blood Pressure Meter KD001';
-    this.random = seededRandom(opts.seed ?? 7);
+    this.random = mulberry32(opts.seed ?? 7);
   }
 
   advance(): Uint8Array {

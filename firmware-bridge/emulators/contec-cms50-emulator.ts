@@ -13,8 +13,9 @@
 import { encodeRealtime, encodeV7, V7_CMD, V7_COMMAND_TYPE, V7_PI_INVALID, V7_PULSE_INVALID, V7_SPO2_INVALID, V7_TYPE, type V7Realtime } from '../devices/contec-cms50-v7-frames.js';
 import { encodeLegacy } from '../devices/contec-cms50-legacy.js';
 import type { ProtocolId } from '../devices/stream-decoder.js';
+import { mulberry32 } from '../../lib/prng.js';
 import type { DeviceEmulator, EmulatorFault } from './device-emulator.js';
-import { PulseOxModel, seededRandom, type PulseOxModelOptions, type PulseOxSample } from './pleth-shape.js';
+import { PulseOxModel, type PulseOxModelOptions, type PulseOxSample } from './pleth-shape.js';
 
 const PACKAGE_MS = 1000 / 60;
 /** How long the V7 device streams without hearing from the host. */
@@ -47,7 +48,7 @@ abstract class ContecEmulatorBase implements DeviceEmulator {
 
   constructor(opts: ContecEmulatorOptions) {
     this.patient = new PulseOxModel(opts);
-    this.random = seededRandom((opts.seed ?? 1) ^ 0x5eed);
+    this.random = mulberry32((opts.seed ?? 1) ^ 0x5eed);
   }
 
   advance(ms: number): Uint8Array {

@@ -10,18 +10,7 @@
  * Allen 2007). Their sum has a fast upstroke, a slower run-off and a
  * dicrotic notch between the two waves — not a sine.
  */
-
-/** mulberry32: tiny, fast, seedable; emulator output must be reproducible from a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../lib/prng.js';
 
 const SYSTOLIC = { at: 0.22, width: 0.07, height: 1 };
 const DIASTOLIC = { at: 0.48, width: 0.09, height: 0.45 };
@@ -75,7 +64,7 @@ export class PulseOxModel {
   private nextSpo2StepMs = 4000;
 
   constructor(opts: PulseOxModelOptions = {}) {
-    this.random = seededRandom(opts.seed ?? 1);
+    this.random = mulberry32(opts.seed ?? 1);
     this.baseHr = opts.heartRateBpm ?? 72;
     this.baseSpo2 = opts.spo2 ?? 97;
     this.basePi = opts.perfusionIndex ?? 3.5;

@@ -9,16 +9,7 @@ import {
 } from '../../../firmware-bridge/ecg/contec-ecg90a.js';
 import { mulberry32 } from '../../link/prng.js';
 import { contecFile } from './contec-writer.js';
-
-function expectEcgError(t: Test, fn: () => unknown, message: RegExp): void {
-  try {
-    fn();
-    t.fail(`expected CHASQUI_ERR_ECG_FORMAT matching ${message}`);
-  } catch (err) {
-    t.ok(isChasquiError(err, 'CHASQUI_ERR_ECG_FORMAT'), `ChasquiError: ${String(err)}`);
-    t.match((err as Error).message, message);
-  }
-}
+import { expectEcgError } from './expect-ecg-error.js';
 
 function frames(random: () => number, n: number): number[][] {
   return Array.from({ length: n }, () => Array.from({ length: 8 }, () => CONTEC_BASELINE - 300 + Math.floor(random() * 600)));

@@ -10,19 +10,10 @@ import { parseEncodedData, parseSection3, parseSection4, readSections } from '..
 import { mulberry32 } from '../../link/prng.js';
 import { sharedFile, SHARED_DATA, tempDir } from '../../support/paths.js';
 import { buildScp, difference, encodedSection, huffmanEncode, rawEncode, section1, section2, section3, section4 } from './scp-writer.js';
+import { expectEcgError } from './expect-ecg-error.js';
 
 const TEST_SCP = 'ecg/scp/test.scp';
 const LEAD_NAMES = ['I', 'II', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
-
-function expectEcgError(t: Test, fn: () => unknown, message: RegExp): void {
-  try {
-    fn();
-    t.fail(`expected CHASQUI_ERR_ECG_FORMAT matching ${message}`);
-  } catch (err) {
-    t.ok(isChasquiError(err, 'CHASQUI_ERR_ECG_FORMAT'), `ChasquiError: ${String(err)}`);
-    t.match((err as Error).message, message);
-  }
-}
 
 /** A signal with ECG-like slow waves, sharp spikes and the odd big jump, so every Huffman code length gets used. */
 function signal(random: () => number, n: number, amplitude = 400): number[] {

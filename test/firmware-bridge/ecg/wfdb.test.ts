@@ -5,6 +5,8 @@ import { isChasquiError } from '../../../lib/errors.js';
 import { checksum16, decodeSignals, encodeFormat16, parseHeader, physical, type WfdbHeader } from '../../../firmware-bridge/ecg/wfdb.js';
 import { readWfdbRecord } from '../../../firmware-bridge/ecg/wfdb-files.js';
 import { SHARED_DATA } from '../../support/paths.js';
+import { mulberry32 } from '../../../lib/prng.js';
+import { expectEcgError } from './expect-ecg-error.js';
 
 const ECG = join(SHARED_DATA, 'ecg');
 const file = (rel: string): Buffer => readFileSync(join(ECG, rel));
@@ -19,27 +21,7 @@ const RECORDS = [
   { path: 'ludb/1', signals: 12, samples: 5000, fs: 500, first: [-120, 25] },
 ] as const;
 
-/** Every error must be a ChasquiError with our code; anything else is a crash. */
-function expectEcgError(t: Test, fn: () => unknown, message: RegExp): void {
-  try {
-    fn();
-    t.fail(`expected CHASQUI_ERR_ECG_FORMAT matching ${message}`);
-  } catch (err) {
-    t.ok(isChasquiError(err, 'CHASQUI_ERR_ECG_FORMAT'), `ChasquiError: ${String(err)}`);
-    t.match((err as Error).message, message);
-  }
-}
-
-/** A small deterministic PRNG (mulberry32) so failures can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Format 212 writer for tests only (signal(5)): the flat interleaved stream, two 12-bit values per 3 bytes. */
 function encode212(signals: Int16Array[], offset: number): Uint8Array {

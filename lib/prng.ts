@@ -1,0 +1,15 @@
+/**
+ * mulberry32: tiny, fast and seedable. Emulated devices and the link
+ * emulator draw their noise from it so a failing run can be replayed from
+ * its seed; Math.random would make failures unrepeatable.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -18,6 +18,7 @@ import { relayTuning } from '../relay/tuning.js';
 import { CaseService, HUB_PEER } from './cases/case-service.js';
 import { PostCaseStore } from './cases/case-store.js';
 import type { PostConfig } from './config.js';
+import { appPlugin } from './app/app-plugin.js';
 import { BridgeClient } from './devices/bridge-client.js';
 import { EcgRecordingStore } from './ecg/ecg-recordings.js';
 import { casesApi } from './http/cases-api.js';
@@ -76,6 +77,7 @@ export function buildPost(deps: PostDeps): Post {
   // Base64 inflates by 4/3; leave room for the JSON around it.
   const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger, bodyLimit: Math.ceil(config.maxBundleBytes * 1.4) + 65536 });
   installErrorHandler(app);
+  void app.register(appPlugin);
   app.get('/healthz', async () => ({
     ok: true, postId: config.postId, connected: carrier.isConnected, queued: relay.outbox.queued().length,
     sent: relay.counters, received: relay.inboundCounters,

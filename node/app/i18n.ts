@@ -1,0 +1,58 @@
+/**
+ * Translations. Every string a nurse reads comes from a catalogue in
+ * node/app/locales/<lang>.json, so a translator adds Quechua (qu.json) or
+ * Aymara without touching code: a file there is a language. Spanish is the
+ * default and the fallback for a key a catalogue lacks. Keys are flat
+ * ("patients.title"); `{name}` in a message is replaced by params.name.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+export type Catalog = Record<string, string>;
+export const DEFAULT_LANG = 'es';
+
+export class I18n {
+  readonly catalogs: ReadonlyMap<string, Catalog>;
+
+  constructor(catalogs: Map<string, Catalog>) {
+    if (!catalogs.has(DEFAULT_LANG)) throw new Error(`the ${DEFAULT_LANG} catalogue is missing`);
+    this.catalogs = catalogs;
+  }
+
+  static load(dir = LOCALES_DIR): I18n {
+    const catalogs = new Map<string, Catalog>();
+    for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      catalogs.set(basename(f, '.json'), JSON.parse(readFileSync(join(dir, f), 'utf8')) as Catalog);
+    }
+    return new I18n(catalogs);
+  }
+
+  get languages(): string[] {
+    return [...this.catalogs.keys()].sort((a, b) => (a === DEFAULT_LANG ? -1 : b === DEFAULT_LANG ? 1 : a.localeCompare(b)));
+  }
+
+  /** The language to answer in: an explicit choice (cookie) if we have it, else the browser's first we have. */
+  pick(chosen: string | undefined, acceptLanguage: string | undefined): string {
+    if (chosen && this.catalogs.has(chosen)) return chosen;
+    for (const part of (acceptLanguage ?? '').split(',')) {
+      const lang = part.split(';')[0]!.trim().toLowerCase().split('-')[0]!;
+      if (this.catalogs.has(lang)) return lang;
+    }
+    return DEFAULT_LANG;
+  }
+
+  translator(lang: string): Translate {
+    const cat = this.catalogs.get(lang) ?? {};
+    const fallback = this.catalogs.get(DEFAULT_LANG)!;
+    const t = ((key: string, params?: Record<string, string | number>) => {
+      const msg = cat[key] ?? fallback[key] ?? key;
+      return params ? msg.replace(/\{(\w+)\}/g, (m, k: string) => (k in params ? String(params[k]) : m)) : msg;
+    }) as Translate;
+    t.lang = lang;
+    return t;
+  }
+}
+
+export type Translate = ((key: string, params?: Record<string, string | number>) => string) & { lang: string };
+
+export const LOCALES_DIR = join(import.meta.dirname, '../../../node/app/locales');

@@ -20,8 +20,10 @@ import { MqttCarrier } from '../relay/mqtt-carrier.js';
 import { Relay } from '../relay/relay.js';
 import { relayTuning } from '../relay/tuning.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
-import { acceptsFromPost, ingestCase } from './cases/case-ingest.js';
+import { acceptsFromPost, ingestFromPost } from './cases/case-ingest.js';
 import { HubCaseStore } from './cases/case-store.js';
+import { CaseThreads } from './cases/case-threads.js';
+import { counterReferenceSender } from './cases/counter-references.js';
 import type { HubConfig } from './config.js';
 import { hubApi } from './http/hub-api.js';
 import { PostRegistry } from './posts/post-registry.js';
@@ -48,6 +50,9 @@ export type Hub = {
   /** The broker URL posts should use (the embedded broker's real port once started). */
   brokerUrl(): string;
   sendToPost(postId: string, msg: DownwardMessage): { id: string };
+  /** A specialist's answer or question for a case, down to its post (recorded in the case's thread). */
+  sendCounterReference: ReturnType<typeof counterReferenceSender>;
+  threads: CaseThreads;
   start(): Promise<{ url: string; brokerUrl: string }>;
   stop(): Promise<void>;
 };
@@ -59,6 +64,7 @@ export function buildHub(deps: HubDeps): Hub {
   const db = openDatabase(join(config.dataDir, 'hub.sqlite'), { maxPageCount: deps.maxPageCount });
   const posts = new PostRegistry(db);
   const cases = new HubCaseStore(db);
+  const threads = new CaseThreads(db);
   const b = config.broker;
   // The embedded broker and the hub's own client share a secret that lives only in memory.
   const hubPassword = b.mode === 'embedded' ? randomBytes(24).toString('base64url') : (b.password ?? '');
@@ -87,10 +93,11 @@ export function buildHub(deps: HubDeps): Hub {
     },
     tuning: relayTuning(config.link, config.maxBundleBytes),
     acceptsKind: acceptsFromPost,
-    accept: ingestCase(cases, { maxRawBytes: config.maxBundleBytes, now: () => clock.now() }),
+    accept: ingestFromPost(cases, threads, { maxRawBytes: config.maxBundleBytes, now: () => clock.now() }),
     isKnownPeer: (peer) => posts.isKnown(peer),
   });
   relay.on('received', (postId, id, _kind, receipt) => log.info({ postId, bundle: id, receipt }, 'case received'));
+  relay.on('delivered', (_postId, bundleId) => threads.markDelivered(bundleId, new Date(clock.now()).toISOString()));
 
   const sendToPost = (postId: string, msg: DownwardMessage) => {
     if (!posts.isKnown(postId)) throw new ChasquiError('CHASQUI_ERR_UNKNOWN_POST', postId);
@@ -108,10 +115,11 @@ export function buildHub(deps: HubDeps): Hub {
 
   const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger });
   installErrorHandler(app);
-  hubApi(app, { cases, posts, relay, sendToPost, isConnected: () => carrier.isConnected });
+  const sendCounterReference = counterReferenceSender({ db, cases, threads, clock, sendToPost });
+  hubApi(app, { cases, threads, posts, relay, sendToPost, sendCounterReference, isConnected: () => carrier.isConnected });
 
   return {
-    config, db, relay, cases, posts, app, brokerUrl, sendToPost,
+    config, db, relay, cases, threads, posts, app, brokerUrl, sendToPost, sendCounterReference,
     async start() {
       if (broker) brokerPort = await broker.start();
       await relay.start();

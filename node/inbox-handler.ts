@@ -1,7 +1,7 @@
 /**
- * What the post accepts from the hub: counter-references and notices. The
- * bundle is verified and kept; issue 5 gives counter-references their own
- * screens. Runs inside the relay's completion transaction.
+ * What the post accepts from the hub: counter-references (into the case's
+ * thread, checked) and notices. Runs inside the relay's completion
+ * transaction, so a message is kept exactly when it is acknowledged.
  */
 import { ChasquiError } from '../lib/errors.js';
 import { parseBundle } from '../protocol/bundle.js';
@@ -12,11 +12,17 @@ export function acceptsFromHub(kind: number): boolean {
   return kind === TransferKind.counterReference || kind === TransferKind.notice;
 }
 
-export function acceptFromHub(store: PostCaseStore, maxRawBytes: number) {
+export type CounterReferenceSink = (messageId: string, body: unknown, at: string) => void;
+
+export function acceptFromHub(store: PostCaseStore, onCounterReference: CounterReferenceSink, maxRawBytes: number) {
   return (_peer: string, kind: number, bytes: Buffer, id: string): string => {
     const { manifest, attachments } = parseBundle(bytes, { expectedId: id, maxRawBytes });
     if (manifest.origin !== 'hub') throw new ChasquiError('CHASQUI_ERR_BUNDLE_MALFORMED', `origin ${manifest.origin} is not the hub`);
     for (const a of attachments) store.blobs.put(a.bytes, a.entry.sha256);
+    if (kind === TransferKind.counterReference) {
+      onCounterReference(manifest.id, manifest.body, manifest.createdAt);
+      return `post:${manifest.id}`;
+    }
     store.saveMessage(id, kindName(kind) ?? String(kind), manifest.id, manifest.body, new Date().toISOString());
     return `post:${manifest.id}`;
   };

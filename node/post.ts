@@ -24,6 +24,8 @@ import { EcgRecordingStore } from './ecg/ecg-recordings.js';
 import { casesApi } from './http/cases-api.js';
 import { devicesApi } from './http/devices-api.js';
 import { acceptFromHub, acceptsFromHub } from './inbox-handler.js';
+import { ThreadService } from './messages/thread-service.js';
+import { ThreadStore } from './messages/thread-store.js';
 
 export type PostDeps = { config: PostConfig; logger: Logger; clock?: Clock; carrier?: Carrier; maxPageCount?: number };
 
@@ -34,6 +36,7 @@ export type Post = {
   cases: CaseService;
   store: PostCaseStore;
   recordings: EcgRecordingStore;
+  threads: ThreadService;
   app: FastifyInstance;
   /** Whether the link to the broker is up now. */
   connected(): boolean;
@@ -67,12 +70,14 @@ export function buildPost(deps: PostDeps): Post {
     },
     tuning: relayTuning(config.link, config.maxBundleBytes),
     acceptsKind: acceptsFromHub,
-    accept: acceptFromHub(store, config.maxBundleBytes),
+    // The thread service needs the relay to send receipts, so it is reached through this closure.
+    accept: acceptFromHub(store, (id, body, at) => threads.receive(id, body, at), config.maxBundleBytes),
   });
   relay.on('delivered', (_peer, id, receipt) => log.info({ bundle: id, receipt }, 'case delivered'));
   relay.on('rejected', (_peer, id, code, reason) => log.error({ bundle: id, code, reason }, 'hub refused a case'));
   const recordings = new EcgRecordingStore(db);
   const cases = new CaseService({ db, store, relay, clock, postId: config.postId, maxBundleBytes: config.maxBundleBytes });
+  const threads = new ThreadService({ db, threads: new ThreadStore(db), cases: store, relay, clock, postId: config.postId, maxBundleBytes: config.maxBundleBytes });
 
   // Base64 inflates by 4/3; leave room for the JSON around it.
   const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger, bodyLimit: Math.ceil(config.maxBundleBytes * 1.4) + 65536 });
@@ -87,7 +92,7 @@ export function buildPost(deps: PostDeps): Post {
   app.get('/api/messages', async () => ({ messages: store.messages() }));
 
   return {
-    config, db, relay, cases, store, recordings, app,
+    config, db, relay, cases, store, recordings, threads, app,
     connected: () => carrier.isConnected,
     async start() {
       await relay.start();

@@ -6,10 +6,32 @@
 import { ChasquiError } from '../../lib/errors.js';
 import { parseBundle } from '../../protocol/bundle.js';
 import { TransferKind } from '../../protocol/priority.js';
+import { checkPostNotice } from '../../protocol/case-messages.js';
 import type { HubCaseStore } from './case-store.js';
+import type { CaseThreads } from './case-threads.js';
 
 export function acceptsFromPost(kind: number): boolean {
-  return kind === TransferKind.case;
+  return kind === TransferKind.case || kind === TransferKind.notice;
+}
+
+/** Cases, and the notices of a case's thread (the nurse's replies, read receipts). */
+export function ingestFromPost(store: HubCaseStore, threads: CaseThreads, opts: { maxRawBytes: number; now: () => number }) {
+  const cases = ingestCase(store, opts);
+  return (postId: string, kind: number, bytes: Buffer, id: string): string => {
+    if (kind === TransferKind.case) return cases(postId, kind, bytes, id);
+    const { manifest } = parseBundle(bytes, { expectedId: id, maxRawBytes: opts.maxRawBytes });
+    if (manifest.origin !== postId) {
+      throw new ChasquiError('CHASQUI_ERR_BUNDLE_MALFORMED', `notice says it comes from ${manifest.origin}, but ${postId} sent it`);
+    }
+    const notice = checkPostNotice(manifest.body);
+    if (!store.find(postId, notice.caseId)) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `case ${notice.caseId} of ${postId}`);
+    if (notice.type === 'read') {
+      threads.markRead(postId, notice.messageId, notice.readAt, notice.reader);
+    } else {
+      threads.add({ id: manifest.id, postId, caseId: notice.caseId, direction: 'up', type: 'reply', body: notice, at: manifest.createdAt, bundleId: id });
+    }
+    return `hub-notice-${manifest.id}`;
+  };
 }
 
 export function ingestCase(store: HubCaseStore, opts: { maxRawBytes: number; now: () => number }) {

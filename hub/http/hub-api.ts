@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { ChasquiError } from '../../lib/errors.js';
 import type { Relay } from '../../relay/relay.js';
 import type { HubCaseStore } from '../cases/case-store.js';
+import type { CaseThreads } from '../cases/case-threads.js';
+import type { CounterReferenceInput } from '../cases/counter-references.js';
 import type { Hub } from '../hub.js';
 import type { PostRegistry } from '../posts/post-registry.js';
 
@@ -11,7 +13,10 @@ const NoticeBody = Type.Object({ body: Type.Unknown(), priority: Type.Optional(T
 
 export function hubApi(
   app: FastifyInstance,
-  d: { cases: HubCaseStore; posts: PostRegistry; relay: Relay; sendToPost: Hub['sendToPost']; isConnected: () => boolean },
+  d: {
+    cases: HubCaseStore; threads: CaseThreads; posts: PostRegistry; relay: Relay;
+    sendToPost: Hub['sendToPost']; sendCounterReference: Hub['sendCounterReference']; isConnected: () => boolean;
+  },
 ): void {
   app.get('/healthz', async () => ({
     ok: true, brokerConnected: d.isConnected(), cases: d.cases.count(),
@@ -32,5 +37,15 @@ export function hubApi(
     '/api/posts/:postId/notices',
     { schema: { body: NoticeBody } },
     async (req, reply) => reply.status(202).send(d.sendToPost(req.params.postId, { kind: 'notice', body: req.body.body, priority: req.body.priority })),
+  );
+
+  type CaseParams = { Params: { postId: string; caseId: string } };
+  app.get<CaseParams>('/api/posts/:postId/cases/:caseId/messages', async (req) => ({
+    messages: d.threads.thread(req.params.postId, req.params.caseId),
+  }));
+
+  // Until the specialists' app (issue 5) exists, this is how an answer is sent; it validates like the post will.
+  app.post<CaseParams & { Body: CounterReferenceInput }>('/api/posts/:postId/cases/:caseId/counter-references', async (req, reply) =>
+    reply.status(202).send(d.sendCounterReference(req.params.postId, req.params.caseId, req.body)),
   );
 }

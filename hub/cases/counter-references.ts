@@ -1,0 +1,39 @@
+/**
+ * Sending a specialist's answer or question down to the post that sent the
+ * case. It is checked here, recorded in the case's thread and queued in the
+ * same transaction, so the thread never shows a message that is not on its
+ * way, nor sends one it does not show.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../lib/clock.js';
+import { ChasquiError } from '../../lib/errors.js';
+import type { Db } from '../../lib/sqlite.js';
+import { checkCounterReference, type CounterReference } from '../../protocol/case-messages.js';
+import type { DownwardMessage } from '../hub.js';
+import type { HubCaseStore } from './case-store.js';
+import type { CaseThreads } from './case-threads.js';
+
+export type CounterReferenceInput = Omit<CounterReference, 'caseId' | 'sentAt'>;
+
+export function counterReferenceSender(d: {
+  db: Db;
+  cases: HubCaseStore;
+  threads: CaseThreads;
+  clock: Clock;
+  sendToPost: (postId: string, msg: DownwardMessage) => { id: string };
+}) {
+  return (postId: string, caseId: string, input: CounterReferenceInput): { id: string; bundleId: string } => {
+    const c = d.cases.find(postId, caseId);
+    if (!c) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `case ${caseId} of post ${postId}`);
+    const sentAt = new Date(d.clock.now()).toISOString();
+    const body = checkCounterReference({ ...input, caseId, sentAt });
+    const id = randomUUID();
+    // The answer to an urgent case is urgent too: it overtakes routine traffic down the link.
+    const priority = c.priority === 'urgent' ? 'urgent' : 'routine';
+    return d.db.transaction(() => {
+      const { id: bundleId } = d.sendToPost(postId, { kind: 'counterReference', id, priority, body });
+      d.threads.add({ id, postId, caseId, direction: 'down', type: body.type, body, at: sentAt, bundleId });
+      return { id, bundleId };
+    })();
+  };
+}

@@ -1,11 +1,13 @@
 /**
  * `npm run bench` — prints each figure against its physical limit or target;
  * `npm run bench -- --json` prints one JSON object for machines. Takes about
- * six minutes, almost all of it the emulated 64 kbit/s link.
+ * six minutes, almost all of it the emulated 64 kbit/s link; `--ecg-only`
+ * runs just the ECG codec section (about a minute: brotli q11 is slow).
  */
 import { cpus, totalmem } from 'node:os';
 import { deliveryAndOverhead, goodputUnderOutages, urgentBehindBacklog } from './link-bench.js';
 import { hubIngest } from './ingest-bench.js';
+import { ecgCompression, ecgTable } from './ecg-bench.js';
 
 const json = process.argv.includes('--json');
 const log = (s: string) => {
@@ -16,6 +18,26 @@ const f = (n: number, d = 3) => n.toFixed(d);
 async function main() {
   const machine = `${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
   log(`Chasqui benchmark on ${machine}`);
+  const ecg = await ecgCompression();
+  log('ECG codec (protocol/ecg-codec.ts) on the shared real records (test/bench/ecg-bench.ts):');
+  for (const line of ecgTable(ecg)) log(line);
+  log('');
+  const ecgJson = {
+    'ecg.ratio_vs_raw': ecg.ratioVsRaw,
+    'ecg.ratio_vs_brotli': ecg.ratioVsBrotli,
+    'ecg.ratio_vs_flac': ecg.ratioVsFlac,
+    'ecg.encode_ms_per_10s_12lead': ecg.encodeMsPer10s12Lead,
+  };
+  const ecgDetail = Object.fromEntries(ecg.rows.flatMap((r) => [
+    [`ecg.${r.record}.ratio_vs_raw`, r.raw / r.ours],
+    [`ecg.${r.record}.ratio_vs_brotli`, r.ours / r.brotli],
+    [`ecg.${r.record}.ratio_vs_flac`, r.ours / r.flac],
+    [`ecg.${r.record}.bits_per_sample`, (r.ours * 8) / r.samples],
+  ]));
+  if (process.argv.includes('--ecg-only')) {
+    if (json) process.stdout.write(`${JSON.stringify({ machine, ...ecgJson, detail: ecgDetail }, null, 2)}\n`);
+    return;
+  }
   log('Link: 64 kbit/s each way, 600 ms RTT, 2 % packet loss (emulated, test/link)\n');
 
   const ingest = await hubIngest({ posts: 4, bundleBytes: 4 << 20, chunkSize: 8192 });
@@ -43,7 +65,9 @@ async function main() {
       'link.urgent_latency_s': u.latencySeconds,
       'link.urgent_latency_bound_s': u.bound,
       'hub.ingest_chunks_per_s': ingest.chunksPerS,
+      ...ecgJson,
       detail: {
+        ...ecgDetail,
         'link.delivery_s': d.seconds, 'link.delivery_ideal_s': d.idealSeconds, 'link.wire_vs_raw': d.wireVsRaw,
         'link.outages': g.outages, 'link.urgent_own_transfer_s': u.ownTransferSeconds, 'hub.ingest_mb_per_s': ingest.mbPerS,
       },

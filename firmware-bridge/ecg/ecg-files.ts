@@ -11,7 +11,7 @@ import { STANDARD_LEADS } from '../../protocol/ecg-leads.js';
 import type { EcgLead, EcgRecording } from '../../protocol/ecg-recording.js';
 import { decodeContecEcg90a, looksLikeContec } from './contec-ecg90a.js';
 import { decodeScpEcg } from './scp-ecg.js';
-import type { WfdbHeader } from './wfdb.js';
+import type { WfdbHeader, WfdbSamples } from './wfdb.js';
 import { readWfdbRecord } from './wfdb-files.js';
 
 export const SUPPORTED_ECG_FORMATS = 'WFDB (.hea header with its signal files), SCP-ECG (EN 1064), Contec ECG90A (.ECG)';
@@ -50,7 +50,7 @@ function wfdbStart(h: WfdbHeader): string | undefined {
 }
 
 /** A WFDB record as an EcgRecording. Signals that are not voltages (blood pressure, respiration) are left out. */
-export function wfdbToRecording(header: WfdbHeader, signals: Int16Array[], name: string): EcgRecording {
+export function wfdbToRecording(header: WfdbHeader, signals: WfdbSamples[], name: string): EcgRecording {
   const leads: EcgLead[] = [];
   const skipped: string[] = [];
   header.signals.forEach((s, i) => {

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ChasquiError } from '../../lib/errors.js';
-import { decodeSignals, parseHeader, type WfdbHeader } from './wfdb.js';
+import { decodeSignals, parseHeader, type WfdbHeader, type WfdbSamples } from './wfdb.js';
 
 /** A missing header is "no such record"; a missing signal file makes the record unreadable. */
 async function read(path: string, what: string, missing: 'CHASQUI_ERR_NOT_FOUND' | 'CHASQUI_ERR_ECG_FORMAT'): Promise<Buffer> {
@@ -23,7 +23,7 @@ async function read(path: string, what: string, missing: 'CHASQUI_ERR_NOT_FOUND'
  * header: a name with a folder in it (or "-" for standard input, header(5)) is
  * refused rather than followed.
  */
-export async function readWfdbRecord(headerPath: string): Promise<{ header: WfdbHeader; signals: Int16Array[] }> {
+export async function readWfdbRecord(headerPath: string): Promise<{ header: WfdbHeader; signals: WfdbSamples[] }> {
   // latin1 never fails to decode, and header(5) text is ASCII anyway.
   const header = parseHeader((await read(headerPath, 'WFDB header', 'CHASQUI_ERR_NOT_FOUND')).toString('latin1'));
   const dir = dirname(headerPath);

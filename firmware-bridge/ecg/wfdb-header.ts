@@ -5,8 +5,8 @@
  */
 import { ChasquiError } from '../../lib/errors.js';
 
-/** The two sample formats of signal(5) this reader decodes. */
-export type WfdbFormat = 16 | 212;
+/** The sample formats of signal(5) this reader decodes. */
+export type WfdbFormat = 16 | 24 | 212;
 
 export interface WfdbSignal {
   /** The signal file, relative to the header's folder. */
@@ -125,7 +125,7 @@ function parseFormat(token: string, fileName: string): Pick<WfdbSignal, 'format'
   const m = /^(\d+)(?:x(\d+))?(?::(\d+))?(?:\+(\d+))?$/.exec(token);
   if (!m) fail(`signal file ${fileName}: format field "${token}" is malformed`);
   const format = Number(m[1]);
-  if (format !== 16 && format !== 212) fail(`signal file ${fileName}: format ${format} is not supported (only 16 and 212)`);
+  if (format !== 16 && format !== 24 && format !== 212) fail(`signal file ${fileName}: format ${format} is not supported (only 16, 24 and 212)`);
   if (m[2] !== undefined && Number(m[2]) > 1) {
     fail(`signal file ${fileName}: ${m[2]} samples per frame (multi-frequency records) are not supported`);
   }

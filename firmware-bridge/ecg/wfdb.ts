@@ -10,6 +10,9 @@ import { formatHeader, parseHeader, type WfdbHeader, type WfdbSignal } from './w
 export { parseHeader, formatHeader };
 export type { WfdbFormat, WfdbHeader, WfdbSignal } from './wfdb-header.js';
 
+/** Samples as stored: 16-bit formats decode to Int16Array, format 24 to Int32Array. */
+export type WfdbSamples = Int16Array | Int32Array;
+
 function fail(message: string): never {
   throw new ChasquiError('CHASQUI_ERR_ECG_FORMAT', message);
 }
@@ -39,20 +42,22 @@ function groupByFile(header: WfdbHeader): FileGroup[] {
   return [...groups.values()];
 }
 
-/** Bytes needed for `values` samples: 2 each in format 16, 3 per pair in 212 (an odd last one takes 2). */
+/** Bytes needed for `values` samples: 2 each in format 16, 3 in 24, 3 per pair in 212 (an odd last one takes 2). */
 function bytesFor(format: WfdbSignal['format'], values: number): number {
-  return format === 16 ? values * 2 : Math.ceil((values * 3) / 2);
+  if (format === 16) return values * 2;
+  if (format === 24) return values * 3;
+  return Math.ceil((values * 3) / 2);
 }
 
 /** When the header gives no sample count, header(5) says the signal file's length decides it. */
 function samplesFromLength(group: FileGroup, length: number): number {
   const bytes = Math.max(0, length - group.byteOffset);
-  const values = group.format === 16 ? Math.floor(bytes / 2) : Math.floor((bytes * 2) / 3);
+  const values = group.format === 16 ? Math.floor(bytes / 2) : group.format === 24 ? Math.floor(bytes / 3) : Math.floor((bytes * 2) / 3);
   return Math.floor(values / group.indices.length);
 }
 
 /** Format 16 (signal(5)): two's-complement little-endian 16-bit samples. */
-function decode16(bytes: Uint8Array, offset: number, out: Int16Array[], nsamp: number): void {
+function decode16(bytes: Uint8Array, offset: number, out: WfdbSamples[], nsamp: number): void {
   const nsig = out.length;
   let p = offset;
   for (let t = 0; t < nsamp; t++) {
@@ -63,12 +68,24 @@ function decode16(bytes: Uint8Array, offset: number, out: Int16Array[], nsamp: n
   }
 }
 
+/** Format 24 (signal(5)): two's-complement little-endian 24-bit samples, as 24-bit front ends give them. */
+function decode24(bytes: Uint8Array, offset: number, out: WfdbSamples[], nsamp: number): void {
+  const nsig = out.length;
+  let p = offset;
+  for (let t = 0; t < nsamp; t++) {
+    for (let s = 0; s < nsig; s++) {
+      out[s]![t] = ((bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16)) << 8) >> 8;
+      p += 3;
+    }
+  }
+}
+
 /**
  * Format 212 (signal(5)): pairs of 12-bit two's-complement samples in 3 bytes.
  * The pairs run over the flat interleaved stream, so with an odd number of
  * signals a pair spans two frames.
  */
-function decode212(bytes: Uint8Array, offset: number, out: Int16Array[], nsamp: number): void {
+function decode212(bytes: Uint8Array, offset: number, out: WfdbSamples[], nsamp: number): void {
   const nsig = out.length;
   const total = nsamp * nsig;
   let p = offset;
@@ -97,7 +114,7 @@ export function checksum16(samples: ArrayLike<number>): number {
   return (sum << 16) >> 16;
 }
 
-function verifyChecksum(header: WfdbHeader, index: number, samples: Int16Array): void {
+function verifyChecksum(header: WfdbHeader, index: number, samples: WfdbSamples): void {
   const expected = header.signals[index]!.checksum;
   if (expected === undefined) return;
   const actual = checksum16(samples);
@@ -112,8 +129,8 @@ function verifyChecksum(header: WfdbHeader, index: number, samples: Int16Array):
  * maps each file name the header uses to its bytes. Throws
  * CHASQUI_ERR_ECG_FORMAT for a missing or short file or a checksum mismatch.
  */
-export function decodeSignals(header: WfdbHeader, files: Record<string, Uint8Array>): Int16Array[] {
-  const result: Int16Array[] = new Array(header.signals.length);
+export function decodeSignals(header: WfdbHeader, files: Record<string, Uint8Array>): WfdbSamples[] {
+  const result: WfdbSamples[] = new Array(header.signals.length);
   for (const group of groupByFile(header)) {
     const bytes = Object.hasOwn(files, group.fileName) ? files[group.fileName] : undefined;
     if (!(bytes instanceof Uint8Array)) fail(`signal file ${group.fileName} is missing`);
@@ -122,8 +139,9 @@ export function decodeSignals(header: WfdbHeader, files: Record<string, Uint8Arr
     if (bytes.length < needed) {
       fail(`signal file ${group.fileName} is too short: ${bytes.length} bytes, the header needs ${needed}`);
     }
-    const out = group.indices.map(() => new Int16Array(nsamp));
+    const out = group.indices.map(() => (group.format === 24 ? new Int32Array(nsamp) : new Int16Array(nsamp)));
     if (group.format === 16) decode16(bytes, group.byteOffset, out, nsamp);
+    else if (group.format === 24) decode24(bytes, group.byteOffset, out, nsamp);
     else decode212(bytes, group.byteOffset, out, nsamp);
     group.indices.forEach((sig, j) => {
       verifyChecksum(header, sig, out[j]!);
@@ -198,5 +216,5 @@ export function encodeWfdb(
       blockSize: 0,
     })),
   };
-  return { header: formatHeader(out as unknown as WfdbHeader), dat };
+  return { header: formatHeader(out), dat };
 }

@@ -6,7 +6,7 @@
  * that number gives back the source samples exactly.
  */
 import { ChasquiError } from '../../lib/errors.js';
-import type { WfdbHeader } from '../ecg/wfdb.js';
+import type { WfdbHeader, WfdbSamples } from '../ecg/wfdb.js';
 import {
   CYTON_CHANNELS,
   CYTON_COUNT_MAX,
@@ -130,9 +130,9 @@ export class OpenBciCytonEmulator implements DeviceEmulator {
 }
 
 /** A Cyton wired I, II, V1–V6 playing a WFDB record (LUDB record 1: 500 Hz, every other sample). */
-export function cytonEmulatorFromWfdb(record: { header: WfdbHeader; signals: Int16Array[] }, opts: { seed?: number; countsPerUnit?: number } = {}): OpenBciCytonEmulator {
+export function cytonEmulatorFromWfdb(record: { header: WfdbHeader; signals: WfdbSamples[] }, opts: { seed?: number; countsPerUnit?: number } = {}): OpenBciCytonEmulator {
   const { header, signals } = record;
-  const leads = header.signals.map((s, i) => ({ name: s.description, samples: signals[i] as Int16Array }));
+  const leads = header.signals.map((s, i) => ({ name: s.description, samples: signals[i]! }));
   requireLeads(header, CYTON_DEFAULT_MONTAGE, 'an OpenBCI Cyton emulator');
   const o: CytonEmulatorOptions = { source: new RecordSource({ samplingFrequency: header.samplingFrequency, leads }, CYTON_SAMPLE_RATE, CYTON_DEFAULT_MONTAGE) };
   if (opts.seed !== undefined) o.seed = opts.seed;

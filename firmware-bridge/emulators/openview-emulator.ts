@@ -6,7 +6,7 @@
  * firmware's: heart rate 0 until its QRS detector has two seconds of signal,
  * SpO2 "invalid" (25) until its estimator has filled four seconds.
  */
-import type { WfdbHeader } from '../ecg/wfdb.js';
+import type { WfdbHeader, WfdbSamples } from '../ecg/wfdb.js';
 import { LEAD_STATUS_ECG_OFF, OPENVIEW_SAMPLE_RATE, OPENVIEW_SPO2_INVALID, encodeOpenViewPacket } from '../devices/openview-packet.js';
 import { HEALTHYPI_DEFAULT_LEAD, HEALTHYPI_ECG_UNITS_PER_MV } from '../devices/openview.js';
 import type { DeviceEmulator, EmulatorFault } from './device-emulator.js';
@@ -117,11 +117,11 @@ export class OpenViewEmulator implements DeviceEmulator {
  * LUDB_UNITS_PER_MV: that header's per-lead gains are not calibrations).
  */
 export function openViewEmulatorFromWfdb(
-  record: { header: WfdbHeader; signals: Int16Array[] },
+  record: { header: WfdbHeader; signals: WfdbSamples[] },
   opts: { lead?: string; sourceUnitsPerMv?: number; seed?: number; vitals?: Partial<OpenViewVitals> } = {},
 ): OpenViewEmulator {
   const { header, signals } = record;
-  const leads = header.signals.map((s, i) => ({ name: s.description, samples: signals[i] as Int16Array }));
+  const leads = header.signals.map((s, i) => ({ name: s.description, samples: signals[i]! }));
   const lead = opts.lead ?? HEALTHYPI_DEFAULT_LEAD;
   requireLeads(header, [lead], 'a HealthyPi emulator');
   const source = new RecordSource({ samplingFrequency: header.samplingFrequency, leads }, OPENVIEW_SAMPLE_RATE, [lead]);

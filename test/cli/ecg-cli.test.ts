@@ -1,9 +1,10 @@
 /** `chasqui ecg info|encode|decode` on the real records, in its own process. */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { readEcgFile } from '../../firmware-bridge/ecg/ecg-files.js';
 import { readWfdbRecord } from '../../firmware-bridge/ecg/wfdb-files.js';
+import { decodeEcg, encodeEcg } from '../../protocol/ecg-codec.js';
 import { runCli } from '../support/cli.js';
 import { SHARED_DATA, tempDir } from '../support/paths.js';
 
@@ -51,6 +52,26 @@ t.test('an SCP-ECG file encodes and decodes to the samples the importer reads', 
   const back = await readWfdbRecord(join(dir, 'scp.hea'));
   t.same(back.header.signals.map((s) => s.description), fromScp.leads.map((l) => l.name));
   fromScp.leads.forEach((l, i) => t.same(Array.from(back.signals[i]!), Array.from(l.samples), `lead ${l.name}`));
+});
+
+t.test('a 24-bit capture goes out as WFDB format 24 and comes back bit for bit', async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.teardown(cleanup);
+  const n = 2500;
+  const lead = (name: string, k: number) => ({
+    name, unitsPerMv: 44.7 * 1000, baseline: 0,
+    samples: Int32Array.from({ length: n }, (_, i) => Math.round(Math.sin(i / (7 + k)) * 3_000_000) + (i % 97) * k),
+  });
+  const original = { samplingFrequency: 250, leads: [lead('I', 1), lead('II', 2)], startedAt: '2026-11-23T10:00:00.000Z', source: 'test' };
+  writeFileSync(join(dir, 'cap.cqe'), encodeEcg(original));
+  const dec = await runCli(['ecg', 'decode', join(dir, 'cap.cqe'), join(dir, 'cap')]);
+  t.equal(dec.code, 0, dec.stderr);
+  t.match(dec.stdout, /format\s+24/);
+  const enc = await runCli(['ecg', 'encode', join(dir, 'cap.hea'), join(dir, 'again.cqe')]);
+  t.equal(enc.code, 0, enc.stderr);
+  const again = decodeEcg(readFileSync(join(dir, 'again.cqe')));
+  t.same(again.leads.map((l) => l.name), ['I', 'II']);
+  again.leads.forEach((l, i) => t.same(Array.from(l.samples), Array.from(original.leads[i]!.samples)));
 });
 
 t.test('a file that is not an ECG gets a clear error and a non-zero exit', async (t) => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ECG_SAMPLE_MAX, ECG_SAMPLE_MIN, type EcgLead, type EcgRecording } from '../../../protocol/ecg-recording.js';
 import { readWfdbRecord } from '../../../firmware-bridge/ecg/wfdb-files.js';
-import type { WfdbHeader } from '../../../firmware-bridge/ecg/wfdb.js';
+import type { WfdbHeader, WfdbSamples } from '../../../firmware-bridge/ecg/wfdb.js';
 import { assessSignalQuality, RECORD_LIMITS, type QualityCode, type QualityOptions, type QualityReport } from '../../../firmware-bridge/capture/signal-quality.js';
 import { mulberry32 } from '../../link/prng.js';
 import { SHARED_DATA } from '../../support/paths.js';
@@ -24,7 +24,7 @@ const STANDARD = ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4',
 const leadName = (d: string): string => STANDARD.find((s) => s.toLowerCase() === d.toLowerCase()) ?? d;
 
 /** A WFDB record as the bridge would hold it: raw integers, gain and baseline per lead (header(5): gain 0 means 200). */
-function toRecording(header: WfdbHeader, signals: Int16Array[], fromSecond = 0, seconds = Infinity): EcgRecording {
+function toRecording(header: WfdbHeader, signals: WfdbSamples[], fromSecond = 0, seconds = Infinity): EcgRecording {
   const fs = header.samplingFrequency;
   const from = Math.round(fromSecond * fs);
   const to = Math.min(signals[0]!.length, from + Math.round(seconds * fs));

@@ -42,6 +42,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   });
   const post = buildPost({ config: postConfig, logger });
   const { url: postUrl } = await post.start();
+  const nurse = await demoNurse(post);
   const submitted = submitSamples(post);
   process.stdout.write(`Chasqui demo running (data in ${dir})
   post  ${postUrl}/api/cases      the post's cases and where each one is (${submitted} sample cases submitted)
@@ -49,8 +50,9 @@ export async function runDemo(argv: string[]): Promise<number> {
   hub   ${hubUrl}/api/posts      registered posts
   broker ${brokerUrl}  (embedded aedes)
   ${devices.summary}
-Take a 10 s ECG at the post: curl -X POST -H 'content-type: application/json' -d '{"device":"ecg","seconds":10}' ${postUrl}/api/ecg/captures
-Submit another: node bin/chasqui.js post submit --url ${postUrl} --urgent --reason "..." FILE...
+  nurse app ${postUrl}/    sign in as "${nurse.username}" with password "${nurse.password}" (a demo account)
+Take a 10 s ECG at the post: curl -X POST -H 'content-type: application/json' -H "Authorization: Bearer $(cat ${join(dir, 'post', 'api-token')})" -d '{"device":"ecg","seconds":10}' ${postUrl}/api/ecg/captures
+Submit another: node bin/chasqui.js post submit --url ${postUrl} --token-file ${join(dir, 'post', 'api-token')} --urgent --reason "..." FILE...
 Ctrl-C stops; the data stays in ${dir}.
 `);
   return runUntilSignal(async () => {
@@ -58,6 +60,15 @@ Ctrl-C stops; the data stays in ${dir}.
     await devices.stop();
     await hub.stop();
   }, logger);
+}
+
+/** A nurse account to sign in with; the demo's data folder survives restarts, so it is created once. */
+async function demoNurse(post: ReturnType<typeof buildPost>): Promise<{ username: string; password: string }> {
+  const demo = { username: 'enfermera', password: 'chasqui-demo' };
+  if (!post.auth.accounts.list().some((a) => a.username === demo.username)) {
+    await post.auth.accounts.create({ username: demo.username, displayName: 'Rosa Huamán (demo)', kind: 'password', secret: demo.password, role: 'admin' });
+  }
+  return demo;
 }
 
 function submitSamples(post: ReturnType<typeof buildPost>): number {

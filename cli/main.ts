@@ -7,6 +7,8 @@ import { isChasquiError } from '../lib/errors.js';
 import { BRIDGE_HELP, bridgeCommand } from './bridge-commands.js';
 import { runDemo } from './demo.js';
 import { ECG_HELP, ecgCommand } from './ecg-commands.js';
+import { NURSE_HELP } from './nurse-commands.js';
+import { PHOTO_HELP, photoCommand } from './photo-commands.js';
 import { hubCommand } from './hub-commands.js';
 import { postCommand } from './post-commands.js';
 
@@ -17,10 +19,11 @@ Usage:
   chasqui hub add-post ID [--name NAME]        register a post; prints its password and config
   chasqui hub mosquitto-files DIR              write passwd, acl and mosquitto.conf for an external Mosquitto
   chasqui post [--config FILE]                 run the post appliance
-  chasqui post submit [--url URL] [--urgent] [--reason TEXT] [--case-id ID] FILE...
+  chasqui post submit [--url URL] [--token-file FILE] [--urgent] [--reason TEXT] [--case-id ID] FILE...
                                                submit a case with FILEs attached to a running post
-  chasqui post status [--url URL]              list the post's cases and where each one is
-${BRIDGE_HELP}${ECG_HELP}  chasqui demo [--dir DIR]                     start a hub and a post on localhost with sample cases
+  chasqui post status [--url URL] [--token-file FILE]
+                                               list the post's cases and where each one is
+${NURSE_HELP}${BRIDGE_HELP}${ECG_HELP}${PHOTO_HELP}  chasqui demo [--dir DIR]                     start a hub and a post on localhost with sample cases
 
 Configuration comes from --config FILE (or CHASQUI_CONFIG), then CHASQUI_* environment
 variables (CHASQUI_HTTP__PORT=8081 sets http.port). README.md#configuration lists every key.
@@ -37,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
       return bridgeCommand(rest);
     case 'ecg':
       return ecgCommand(rest);
+    case 'photo':
+      return photoCommand(rest);
     case 'demo':
       return runDemo(rest);
     case undefined:

@@ -1,14 +1,16 @@
 /** `chasqui post …`: run the post appliance, submit a case to it, see where cases are. */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.js';
 import { ChasquiError } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
+import { API_TOKEN_FILE, readApiTokenFile } from '../node/auth/api-token.js';
 import { PostConfigSchema } from '../node/config.js';
 import { buildPost } from '../node/post.js';
 import { runUntilSignal } from './lifecycle.js';
+import { nurseCommand } from './nurse-commands.js';
 
 const MEDIA: Record<string, string> = {
   '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.pdf': 'application/pdf',
@@ -21,16 +23,21 @@ export function mediaTypeOf(file: string): string {
 }
 
 export async function postCommand(argv: string[]): Promise<number> {
+  // Its own options (--name, --admin, --pin) would trip the parser below.
+  if (argv[0] === 'nurse') return nurseCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
       config: { type: 'string' }, url: { type: 'string', default: 'http://127.0.0.1:8080' },
       urgent: { type: 'boolean', default: false }, reason: { type: 'string', default: '' }, 'case-id': { type: 'string' },
+      'token-file': { type: 'string' },
     },
   });
   const [sub, ...files] = positionals;
-  if (sub === 'submit') return submit(values.url!, files, values.urgent!, values.reason!, values['case-id']);
-  if (sub === 'status') return status(values.url!);
+  if (sub === 'submit' || sub === 'status') {
+    const api = { url: values.url!, token: readApiTokenFile(tokenFile(values['token-file'], values.config)) };
+    return sub === 'submit' ? submit(api, files, values.urgent!, values.reason!, values['case-id']) : status(api);
+  }
   if (sub !== undefined) throw new ChasquiError('CHASQUI_ERR_USAGE', `unknown post command "${sub}"`);
   const config = loadConfig(PostConfigSchema, { file: values.config ?? process.env.CHASQUI_CONFIG, env: process.env });
   const logger = createLogger({ name: 'chasqui-post', level: config.logLevel });
@@ -39,24 +46,39 @@ export async function postCommand(argv: string[]): Promise<number> {
   return runUntilSignal(() => post.stop(), logger);
 }
 
-async function submit(url: string, files: string[], urgent: boolean, reason: string, caseId?: string): Promise<number> {
+/** The post's default dataDir is ./data/post; with --config, the dataDir that config names. */
+export const DEFAULT_TOKEN_FILE = `./data/post/${API_TOKEN_FILE}`;
+
+export function tokenFile(explicit: string | undefined, configFile: string | undefined): string {
+  if (explicit) return explicit;
+  if (!configFile) return DEFAULT_TOKEN_FILE;
+  return join(loadConfig(PostConfigSchema, { file: configFile, env: process.env }).dataDir, API_TOKEN_FILE);
+}
+
+type Api = { url: string; token: string };
+
+function failed(json: { error?: { code: string; message: string } }, res: Response): number {
+  process.stderr.write(`chasqui: ${json.error?.code ?? `HTTP ${res.status}`}: ${json.error?.message ?? res.statusText}\n`);
+  return 1;
+}
+
+async function submit(api: Api, files: string[], urgent: boolean, reason: string, caseId?: string): Promise<number> {
   const attachments = files.map((f) => ({ name: basename(f), mediaType: mediaTypeOf(f), dataBase64: readFileSync(f).toString('base64') }));
-  const res = await fetch(`${url}/api/cases`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+  const res = await fetch(`${api.url}/api/cases`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${api.token}` },
     body: JSON.stringify({ caseId: caseId ?? randomUUID(), priority: urgent ? 'urgent' : 'routine', body: { reason }, attachments }),
   });
   const json = (await res.json()) as { caseId?: string; status?: { state: string }; error?: { code: string; message: string } };
-  if (!res.ok) {
-    process.stderr.write(`chasqui: ${json.error?.code}: ${json.error?.message}\n`);
-    return 1;
-  }
+  if (!res.ok) return failed(json, res);
   process.stdout.write(`case ${json.caseId}: ${json.status?.state}\n`);
   return 0;
 }
 
-async function status(url: string): Promise<number> {
-  const res = await fetch(`${url}/api/cases`);
-  const { cases } = (await res.json()) as { cases: Array<{ caseId: string; priority: string; bundleSize: number; status: { state: string; percent: number } }> };
+async function status(api: Api): Promise<number> {
+  const res = await fetch(`${api.url}/api/cases`, { headers: { authorization: `Bearer ${api.token}` } });
+  const json = (await res.json()) as { cases?: Array<{ caseId: string; priority: string; bundleSize: number; status: { state: string; percent: number } }>; error?: { code: string; message: string } };
+  if (!res.ok || !json.cases) return failed(json, res);
+  const { cases } = json;
   for (const c of cases) {
     process.stdout.write(`${c.caseId}  ${c.priority.padEnd(7)}  ${String(c.bundleSize).padStart(9)} B  ${c.status.state} ${c.status.percent}%\n`);
   }

@@ -19,6 +19,12 @@ import { CaseService, HUB_PEER } from './cases/case-service.js';
 import { PostCaseStore } from './cases/case-store.js';
 import type { PostConfig } from './config.js';
 import { appPlugin } from './app/app-plugin.js';
+import { registerNursePages } from './app/nurse-pages.js';
+import { CaseDrafts } from './cases/case-drafts.js';
+import { SendRate } from './cases/case-journey.js';
+import { PatientStore } from './patients/patient-store.js';
+import { PhotoStore } from './photos/photo-store.js';
+import { registerAuth, type Auth } from './auth/auth-plugin.js';
 import { BridgeClient } from './devices/bridge-client.js';
 import { EcgRecordingStore } from './ecg/ecg-recordings.js';
 import { casesApi } from './http/cases-api.js';
@@ -37,6 +43,9 @@ export type Post = {
   store: PostCaseStore;
   recordings: EcgRecordingStore;
   threads: ThreadService;
+  patients: PatientStore;
+  drafts: CaseDrafts;
+  auth: Auth;
   app: FastifyInstance;
   /** Whether the link to the broker is up now. */
   connected(): boolean;
@@ -78,21 +87,35 @@ export function buildPost(deps: PostDeps): Post {
   const recordings = new EcgRecordingStore(db);
   const cases = new CaseService({ db, store, relay, clock, postId: config.postId, maxBundleBytes: config.maxBundleBytes });
   const threads = new ThreadService({ db, threads: new ThreadStore(db), cases: store, relay, clock, postId: config.postId, maxBundleBytes: config.maxBundleBytes });
+  const patients = new PatientStore(db);
+  const photos = new PhotoStore(db);
+  const drafts = new CaseDrafts({ db, patients, photos, recordings, cases, clock });
+  const rate = new SendRate(clock);
+  relay.on('progress', (_peer, id, acked) => rate.observe(id, acked));
+  relay.on('delivered', (_peer, id) => rate.forget(id));
+  relay.on('rejected', (_peer, id) => rate.forget(id));
+  const bridge = new BridgeClient(config.bridge.url);
 
   // Base64 inflates by 4/3; leave room for the JSON around it.
   const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger, bodyLimit: Math.ceil(config.maxBundleBytes * 1.4) + 65536 });
   installErrorHandler(app);
   void app.register(appPlugin);
+  const auth = registerAuth(app, { db, clock, dataDir: config.dataDir, logger: log });
   app.get('/healthz', async () => ({
     ok: true, postId: config.postId, connected: carrier.isConnected, queued: relay.outbox.queued().length,
     sent: relay.counters, received: relay.inboundCounters,
   }));
-  casesApi(app, cases, recordings);
-  devicesApi(app, { bridge: new BridgeClient(config.bridge.url), recordings, clock });
-  app.get('/api/messages', async () => ({ messages: store.messages() }));
+  // Everything but /healthz is for a signed-in nurse or the box's own command line (bearer token).
+  void app.register(async (api) => {
+    api.addHook('preHandler', api.requireNurse);
+    casesApi(api, cases, recordings);
+    devicesApi(api, { bridge, recordings, clock });
+    api.get('/api/messages', async () => ({ messages: store.messages() }));
+  });
+  registerNursePages(app, { patients, drafts, photos, recordings, cases, threads, relay, bridge, clock, rate });
 
   return {
-    config, db, relay, cases, store, recordings, threads, app,
+    config, db, relay, cases, store, recordings, threads, patients, drafts, auth, app,
     connected: () => carrier.isConnected,
     async start() {
       await relay.start();

@@ -52,7 +52,7 @@ export function captureEcg(port: DevicePort, opts: CaptureOptions): Promise<Capt
       const p = capture.add(reading);
       if (p.state === 'failed') return fail(p.reason);
       if (p.state !== 'done') return;
-      const recording = capture.recording({ startedAt, source: `${port.protocol.label} on ${port.status().path}` });
+      const recording = capture.recording({ startedAt, source: `${port.protocol.label}, port "${port.id}"` });
       const quality = assessSignalQuality(recording, { mainsHz: opts.mainsHz, minSeconds: opts.minSeconds, leadOff: capture.leadsOff() });
       if (!quality.accepted) {
         const what = quality.problems.filter((q) => q.severity === 'reject').map((q) => (q.lead ? `${q.lead}: ${q.detail}` : q.detail));

@@ -34,7 +34,7 @@ export function layout(req: FastifyRequest, o: PageOptions): Html {
 <body>
 <header class="top">
   <a class="brand" href="/">Chasqui</a>
-  ${nurse ? html`<nav>${NAV.map((n) => html`<a href="${n.href}"${o.section === n.id ? html` aria-current="page"` : ''}>${t(n.key)}</a>`)}</nav>` : ''}
+  ${nurse ? html`<nav>${NAV.map((n) => html`<a href="${n.href}"${o.section === n.id ? html` aria-current="page"` : ''}>${t(n.key)}</a>`)}${nurse.role === 'admin' ? html`<a href="/auditoria"${o.section === 'audit' ? html` aria-current="page"` : ''}>${t('audit.nav')}</a>` : ''}</nav>` : ''}
   <div class="who">
     ${nurse ? html`<span>${nurse.displayName}</span> <form method="post" action="/salir" class="inline"><button class="link">${t('nav.signOut')}</button></form>` : ''}
     ${req.server.i18n.languages.filter((l) => l !== t.lang).map((l) => html` <a class="lang" href="/idioma/${l}">${l.toUpperCase()}</a>`)}

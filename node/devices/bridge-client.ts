@@ -33,6 +33,11 @@ export class BridgeClient {
     return res;
   }
 
+  /** A GET passed through as is (the monitor page and its data, for a phone that cannot reach the bridge itself). */
+  async passThrough(path: string, signal: AbortSignal): Promise<Response> {
+    return this.fetch(path, { signal });
+  }
+
   private async call(method: string, path: string, body: unknown, timeoutMs: number): Promise<unknown> {
     const init: RequestInit = { method, signal: AbortSignal.timeout(timeoutMs) };
     if (body !== undefined) {

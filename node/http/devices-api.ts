@@ -8,8 +8,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../lib/clock.js';
 import { ChasquiError } from '../../lib/errors.js';
-import { decodeEcg } from '../../protocol/ecg-codec.js';
 import type { BridgeClient } from '../devices/bridge-client.js';
+import { captureEcg } from '../ecg/ecg-capture.js';
 import { ECG_MEDIA_TYPE, type EcgRecordingStore } from '../ecg/ecg-recordings.js';
 
 const CaptureBody = Type.Object({
@@ -29,13 +29,22 @@ export function devicesApi(app: FastifyInstance, d: { bridge: BridgeClient; reco
   });
 
   app.post<{ Body: Static<typeof CaptureBody> }>('/api/ecg/captures', { schema: { body: CaptureBody } }, async (req, reply) => {
-    const cap = await d.bridge.capture(req.body.device, req.body.seconds);
-    const bytes = Buffer.from(cap.ecg, 'base64');
-    // Decode before keeping: what is stored must be a recording a specialist can open.
-    decodeEcg(bytes);
-    const rec = d.recordings.add(bytes, { source: cap.summary.source ?? req.body.device, quality: cap.quality, now: new Date(d.clock.now()) });
+    const rec = await captureEcg(d, req.body.device, req.body.seconds);
     req.log.info({ recording: rec.id, device: req.body.device, leads: rec.leads.length, durationS: rec.durationS }, 'ECG captured');
     return reply.status(201).send(rec);
+  });
+
+  // The bridge's monitor page and what it reads, through the post: the bridge listens on the box's
+  // loopback only, and a nurse's phone on the Wi-Fi reaches the post, not the bridge.
+  app.get<{ Params: { '*': string } }>('/puente/*', { preHandler: app.requireNurse }, async (req, reply) => {
+    const path = `/${req.params['*']}`;
+    if (!/^\/(|monitor\.(js|html)|api\/ports(\/[a-z0-9-]+\/stream)?)$/.test(path)) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', path);
+    const abort = new AbortController();
+    req.raw.on('close', () => abort.abort());
+    const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+    const res = await d.bridge.passThrough(path + query, abort.signal);
+    reply.status(res.status).header('content-type', res.headers.get('content-type') ?? 'application/octet-stream').header('cache-control', 'no-cache');
+    return reply.send(res.body ? Readable.fromWeb(res.body as import('node:stream/web').ReadableStream) : '');
   });
 
   app.get('/api/ecg/recordings', async () => ({ recordings: d.recordings.list() }));

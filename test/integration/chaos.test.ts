@@ -10,6 +10,7 @@ import t, { type Test } from 'tap';
 import type { Hub } from '../../hub/hub.js';
 import { LinkEmulator } from '../link/link-emulator.js';
 import { startMosquitto } from '../support/mosquitto.js';
+import { apiAuth } from '../support/api-auth.js';
 import { PostProcess } from '../support/post-process.js';
 import { freePort } from '../support/ports.js';
 import { tempDir } from '../support/paths.js';
@@ -53,14 +54,14 @@ async function runChaos(t: Test, hub: Hub, dir: string, password: string): Promi
   for (let i = 0; i < CASES; i++) {
     const c = sampleCase(i);
     await waitFor(async () => {
-      const res = await fetch(`${post.url}/api/cases`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: submitBody(c) }).catch(() => null);
+      const res = await fetch(`${post.url}/api/cases`, { method: 'POST', headers: { 'content-type': 'application/json', ...apiAuth(config.dataDir) }, body: submitBody(c) }).catch(() => null);
       return res !== null && (res.status === 201 || res.status === 200);
     }, { what: `submit ${c.caseId}`, timeoutMs: 60_000, intervalMs: 200 });
     submitted.add(c.caseId);
   }
   t.equal(submitted.size, CASES, 'every case accepted by the post');
 
-  const deliveredAll = () => fetch(`${post.url}/api/cases?limit=1000`).then(
+  const deliveredAll = () => fetch(`${post.url}/api/cases?limit=1000`, { headers: apiAuth(config.dataDir) }).then(
     async (r) => ((await r.json()) as { cases: Array<{ status: { state: string } }> }).cases.filter((c) => c.status.state === 'delivered').length === CASES,
     () => false,
   );

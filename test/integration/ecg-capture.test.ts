@@ -15,6 +15,7 @@ import { startPtyDevice } from '../../firmware-bridge/emulators/pty-device.js';
 import { loadConfig } from '../../lib/config.js';
 import { decodeEcg } from '../../protocol/ecg-codec.js';
 import type { EcgRecording } from '../../protocol/ecg-recording.js';
+import { apiAuth } from '../support/api-auth.js';
 import { quietLogger } from '../support/logger.js';
 import { SHARED_DATA, tempDir } from '../support/paths.js';
 import { startPair } from '../support/stack.js';
@@ -57,18 +58,18 @@ t.test('a 10 s capture through the bridge is stored at the post bit-exact and re
   const { hub, post } = await startPair(t, { dir, postId: 'posta', post: { bridgeUrl: url } });
   await waitFor(() => bridge.ports.get('ecg')!.status().lastReadingAt, { what: 'ECG streaming from the emulated Cyton' });
 
-  const devices = await post.app.inject({ method: 'GET', url: '/api/devices' });
+  const devices = await post.app.inject({ headers: apiAuth(post.config.dataDir), method: 'GET', url: '/api/devices' });
   t.equal(devices.statusCode, 200);
   t.match(devices.json(), { ports: [{ id: 'ecg', protocol: 'openbci-cyton', state: 'open' }] });
 
-  const cap = await post.app.inject({ method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 10 } });
+  const cap = await post.app.inject({ headers: apiAuth(post.config.dataDir), method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 10 } });
   t.equal(cap.statusCode, 201, cap.body);
   const view = cap.json() as { id: string; sha256: string; leads: string[]; durationS: number; quality: { accepted: boolean } };
   t.same(view.leads, ['I', 'II', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6']);
   t.equal(view.durationS, 10);
   t.equal(view.quality.accepted, true);
 
-  const data = await post.app.inject({ method: 'GET', url: `/api/ecg/recordings/${view.id}/data` });
+  const data = await post.app.inject({ headers: apiAuth(post.config.dataDir), method: 'GET', url: `/api/ecg/recordings/${view.id}/data` });
   t.equal(data.headers['content-type'], 'application/vnd.chasqui.ecg');
   const rec = decodeEcg(data.rawPayload);
   t.equal(rec.samplingFrequency, 250);
@@ -77,7 +78,7 @@ t.test('a 10 s capture through the bridge is stored at the post bit-exact and re
   t.ok(offset >= 0, 'the first captured frame is a frame of the source');
   t.equal(mismatches, 0, 'every sample of every lead equals the source × counts per unit');
 
-  const sub = await post.app.inject({
+  const sub = await post.app.inject({ headers: apiAuth(post.config.dataDir),
     method: 'POST', url: '/api/cases',
     payload: { caseId: 'ecg-case-1', priority: 'urgent', body: { reason: 'dolor torácico' }, attachments: [{ ecgRecordingId: view.id }] },
   });
@@ -102,7 +103,7 @@ t.test('a capture with electrodes off is refused with the leads named; an unplug
   await waitFor(() => port.status().lastReadingAt, { what: 'ECG streaming' });
 
   emulator.inject({ kind: 'leadOff' });
-  const off = await post.app.inject({ method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 2 } });
+  const off = await post.app.inject({ headers: apiAuth(post.config.dataDir), method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 2 } });
   t.equal(off.statusCode, 422);
   t.equal(off.json().error.code, 'CHASQUI_ERR_CAPTURE_REJECTED');
   const quality = off.json().error.details.quality as { accepted: boolean; problems: Array<{ code: string; lead?: string }> };
@@ -111,7 +112,7 @@ t.test('a capture with electrodes off is refused with the leads named; an unplug
   t.same(off8, ['I', 'II', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'], 'every railed input is named as an electrode off');
   emulator.inject({ kind: 'leadOn' });
 
-  const pending = post.app.inject({ method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 5 } });
+  const pending = post.app.inject({ headers: apiAuth(post.config.dataDir), method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 5 } });
   await new Promise((r) => setTimeout(r, 1000));
   await pty.unplug();
   const failed = await pending;
@@ -121,15 +122,15 @@ t.test('a capture with electrodes off is refused with the leads named; an unplug
 
   await pty.replug();
   await waitFor(() => port.status().state === 'open', { what: 'the bridge to reopen the device' });
-  const again = await post.app.inject({ method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 2 } });
+  const again = await post.app.inject({ headers: apiAuth(post.config.dataDir), method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 2 } });
   t.equal(again.statusCode, 201, again.body);
 
-  const short = await post.app.inject({ method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 1 } });
+  const short = await post.app.inject({ headers: apiAuth(post.config.dataDir), method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 1 } });
   t.equal(short.statusCode, 400, 'a capture shorter than the minimum is refused before recording');
-  const none = await post.app.inject({ method: 'POST', url: '/api/ecg/captures', payload: { device: 'nope', seconds: 2 } });
+  const none = await post.app.inject({ headers: apiAuth(post.config.dataDir), method: 'POST', url: '/api/ecg/captures', payload: { device: 'nope', seconds: 2 } });
   t.equal(none.statusCode, 404);
   await bridge.stop();
-  const down = await post.app.inject({ method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 2 } });
+  const down = await post.app.inject({ headers: apiAuth(post.config.dataDir), method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 2 } });
   t.equal(down.statusCode, 503);
   t.equal(down.json().error.code, 'CHASQUI_ERR_DEVICE_IO');
 });

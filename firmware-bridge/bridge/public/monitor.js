@@ -12,9 +12,12 @@ const T = {
 const SECONDS_SHOWN = 5;
 const ports = document.getElementById('ports');
 
+// ?port=ecg shows one port only (the post's ECG capture page embeds it that way).
+const only = new URLSearchParams(location.search).get('port');
+
 async function main() {
   const res = await fetch('api/ports');
-  const { ports: list } = await res.json();
+  const list = (await res.json()).ports.filter((p) => !only || p.id === only);
   ports.textContent = '';
   if (list.length === 0) ports.textContent = 'No hay puertos configurados.';
   for (const p of list) ports.appendChild(panel(p));

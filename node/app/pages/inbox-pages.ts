@@ -1,0 +1,106 @@
+/**
+ * The nurse's messages: answers and questions from specialists, unread
+ * first; one message with its whole case thread, a reply box, and a print
+ * page (the post keeps a paper record of every counter-reference).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isChasquiError } from '../../../lib/errors.js';
+import type { CaseService } from '../../cases/case-service.js';
+import type { PostThreadMessage } from '../../messages/thread-store.js';
+import { MAX_REPLY_CHARS, type ThreadService } from '../../messages/thread-service.js';
+import { html, type Html } from '../html.js';
+import { sendPage } from '../layout.js';
+import { counterReferenceBody, patientName, printPage } from './message-views.js';
+
+export interface InboxDeps {
+  threads: ThreadService;
+  cases: CaseService;
+}
+
+type Params = { Params: { id: string } };
+
+export function inboxPages(app: FastifyInstance, d: InboxDeps): void {
+  const guard = { preHandler: app.requireNurse };
+
+  app.get('/mensajes', guard, async (req, reply) => {
+    const t = req.t;
+    const list = d.threads.inbox();
+    const rows = list.map((m) => html`<tr${m.readAt ? '' : html` class="unread"`}>
+      <td>${m.readAt ? '' : html`<span class="badge urgent">${t('inbox.new')}</span> `}<a href="/mensajes/${m.id}">${t(`inbox.type.${m.type}`)}</a></td>
+      <td>${patientOf(d, m.caseId)}</td><td>${reasonOf(d, m.caseId)}</td>
+      <td>${authorOf(m)}</td><td>${when(req, m.at)}</td></tr>`);
+    const body = list.length
+      ? html`<table><thead><tr><th>${t('inbox.col.message')}</th><th>${t('inbox.col.patient')}</th><th>${t('inbox.col.reason')}</th><th>${t('inbox.col.from')}</th><th>${t('inbox.col.date')}</th></tr></thead><tbody>${rows}</tbody></table>`
+      : html`<p class="muted">${t('inbox.empty')}</p>`;
+    return sendPage(req, reply, { title: t('inbox.title'), section: 'inbox', body });
+  });
+
+  app.get<Params>('/mensajes/:id', guard, async (req, reply) => {
+    const m = d.threads.read(req.params.id, req.nurse!);
+    app.audit.record({ actor: req.nurse!.username, action: 'message.read', target: m.id, detail: { caseId: m.caseId } });
+    return sendPage(req, reply, messagePage(req, d, m));
+  });
+
+  app.post<Params & { Body: { text?: string } }>('/mensajes/:id/responder', guard, async (req, reply) => {
+    const m = d.threads.get(req.params.id);
+    if (!m) return reply.callNotFound();
+    try {
+      const sent = d.threads.reply(m.id, req.body?.text ?? '', req.nurse!);
+      app.audit.record({ actor: req.nurse!.username, action: 'message.reply', target: sent.id, detail: { caseId: m.caseId, inReplyTo: m.id } });
+      return sendPage(req, reply, messagePage(req, d, m, { kind: 'ok', text: req.t('inbox.replySent') }));
+    } catch (err) {
+      if (!isChasquiError(err, 'CHASQUI_ERR_BAD_REQUEST')) throw err;
+      return sendPage(req, reply, messagePage(req, d, m, { kind: 'error', text: req.t('inbox.replyInvalid', { max: MAX_REPLY_CHARS }) }, req.body?.text), 400);
+    }
+  });
+
+  app.get<Params>('/mensajes/:id/imprimir', guard, async (req, reply) => {
+    const m = d.threads.get(req.params.id);
+    if (!m || m.direction !== 'down') return reply.callNotFound();
+    app.audit.record({ actor: req.nurse!.username, action: 'message.print', target: m.id, detail: { caseId: m.caseId } });
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(printPage(req, m, d.cases.get(m.caseId)).value);
+  });
+}
+
+function messagePage(req: FastifyRequest, d: InboxDeps, m: PostThreadMessage, flash?: { kind: 'ok' | 'error'; text: string }, draft = '') {
+  const t = req.t;
+  const thread = d.threads.byCase(m.caseId);
+  const body = html`
+    <p class="muted">${t('inbox.forCase')} <a href="/casos/${m.caseId}">${reasonOf(d, m.caseId) || m.caseId}</a> · ${patientOf(d, m.caseId)}</p>
+    ${thread.map((x) => threadEntry(req, x, x.id === m.id))}
+    <form method="post" action="/mensajes/${m.id}/responder" class="card no-print">
+      <label for="reply">${t(m.type === 'question' ? 'inbox.answerQuestion' : 'inbox.reply')}</label>
+      <textarea id="reply" name="text" maxlength="${MAX_REPLY_CHARS}" required>${draft}</textarea>
+      <button>${t('inbox.send')}</button>
+      ${m.direction === 'down' ? html`<a class="button secondary" href="/mensajes/${m.id}/imprimir">${t('common.print')}</a>` : ''}
+    </form>`;
+  return { title: t(`inbox.type.${m.type}`), section: 'inbox', body, ...(flash ? { flash } : {}) };
+}
+
+function threadEntry(req: FastifyRequest, m: PostThreadMessage, current: boolean): Html {
+  const t = req.t;
+  const head = html`<p class="muted">${t(`inbox.type.${m.type}`)} · ${authorOf(m)} · ${when(req, m.at)}${m.readAt ? html` · ${t('inbox.readBy', { who: m.readBy ?? '' })}` : ''}</p>`;
+  const content = m.direction === 'up' ? html`<p>${String(m.body.text ?? '')}</p>` : counterReferenceBody(t, m.body);
+  return html`<article class="card${current ? ' current' : ''}" id="m-${m.id}">${head}${content}</article>`;
+}
+
+function authorOf(m: PostThreadMessage): string {
+  const a = m.body.author as { name?: string; specialty?: string } | undefined;
+  return a?.name ?? '';
+}
+
+function when(req: FastifyRequest, iso: string): string {
+  return new Date(iso).toLocaleString(req.t.lang === 'en' ? 'en-GB' : 'es-PE', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/Lima' });
+}
+
+function caseBody(d: InboxDeps, caseId: string): Record<string, unknown> {
+  return (d.cases.get(caseId)?.body ?? {}) as Record<string, unknown>;
+}
+
+function patientOf(d: InboxDeps, caseId: string): string {
+  return patientName(caseBody(d, caseId));
+}
+
+function reasonOf(d: InboxDeps, caseId: string): string {
+  return String(caseBody(d, caseId).reason ?? '');
+}

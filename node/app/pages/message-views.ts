@@ -1,0 +1,59 @@
+/** How a counter-reference reads on screen and on paper: the same fields, in the order a nurse acts on them. */
+import type { FastifyRequest } from 'fastify';
+import type { CaseView } from '../../cases/case-service.js';
+import type { PostThreadMessage } from '../../messages/thread-store.js';
+import { html, raw, type Html } from '../html.js';
+import type { Translate } from '../i18n.js';
+
+type Body = Record<string, unknown>;
+
+export function patientName(body: Body): string {
+  const p = body.patient as { names?: string; surnames?: string } | undefined;
+  return [p?.names, p?.surnames].filter(Boolean).join(' ');
+}
+
+export function counterReferenceBody(t: Translate, b: Body): Html {
+  if (b.type === 'question') return html`<p class="question">${String(b.question ?? '')}</p>`;
+  const diagnoses = (b.diagnoses as Array<{ code: string; text: string }> | undefined) ?? [];
+  const referral = b.referral as { needed: boolean; where?: string; urgency?: string } | undefined;
+  const field = (key: string, value: unknown) => (value ? html`<dt>${t(key)}</dt><dd>${String(value)}</dd>` : '');
+  return html`<dl class="answer">
+    ${field('inbox.assessment', b.assessment)}
+    ${diagnoses.length ? html`<dt>${t('inbox.diagnosis')}</dt><dd>${diagnoses.map((x) => html`<div><strong>${x.code}</strong> ${x.text}</div>`)}</dd>` : ''}
+    ${field('inbox.treatment', b.treatment)}
+    ${field('inbox.recommendations', b.recommendations)}
+    ${referral ? html`<dt>${t('inbox.referral')}</dt><dd>${referral.needed ? t(referral.urgency === 'urgent' ? 'inbox.referUrgent' : 'inbox.refer', { where: referral.where ?? '' }) : t('inbox.noReferral')}</dd>` : ''}
+    ${field('inbox.followUp', b.followUp)}
+  </dl>`;
+}
+
+/** One printed page: who, what was asked, what the specialist answered, and room for signatures. */
+export function printPage(req: FastifyRequest, m: PostThreadMessage, c: CaseView | undefined): Html {
+  const t = req.t;
+  const body = (c?.body ?? {}) as Body;
+  const p = (body.patient ?? {}) as { document?: { kind?: string; number?: string }; ageYears?: number; sex?: string; community?: string };
+  const author = (m.body.author ?? {}) as { name?: string; specialty?: string };
+  return html`<!doctype html><html lang="${t.lang}"><head><meta charset="utf-8"><title>${t('print.title')}</title>
+<link rel="stylesheet" href="/static/app.css"><style>${raw(PRINT_CSS)}</style></head><body class="print">
+<p class="no-print"><button onclick="window.print()">${t('common.print')}</button> <a href="/mensajes/${m.id}">${t('common.back')}</a></p>
+<h1>${t('print.title')}</h1>
+<table class="facts">
+<tr><th>${t('inbox.col.patient')}</th><td>${patientName(body)}</td><th>${t('print.document')}</th><td>${p.document?.kind ?? ''} ${p.document?.number ?? ''}</td></tr>
+<tr><th>${t('print.age')}</th><td>${p.ageYears ?? ''}</td><th>${t('print.community')}</th><td>${p.community ?? ''}</td></tr>
+<tr><th>${t('inbox.col.reason')}</th><td colspan="3">${String(body.reason ?? '')}</td></tr>
+<tr><th>${t('print.sent')}</th><td>${c?.createdAt.slice(0, 10) ?? ''}</td><th>${t('print.answered')}</th><td>${m.at.slice(0, 10)}</td></tr>
+</table>
+<h2>${t(`inbox.type.${m.type}`)} — ${author.name ?? ''} (${author.specialty ? t(`specialty.${author.specialty}`) : ''})</h2>
+${counterReferenceBody(t, m.body)}
+<div class="signatures"><div>${t('print.receivedBy')}</div><div>${t('print.signature')}</div></div>
+<p class="muted small">Chasqui · ${t('inbox.forCase')} ${m.caseId}</p>
+</body></html>`;
+}
+
+// A4 portrait, one page: small margins, no navigation, definition lists side by side.
+const PRINT_CSS = `@page { size: A4; margin: 14mm; }
+body.print { background: #fff; max-width: 48rem; margin: 0 auto; padding: 1rem; }
+.facts { margin: .5rem 0 1rem; } .facts th { width: 18%; }
+dl.answer dt { font-weight: 700; margin-top: .6rem; } dl.answer dd { margin: .1rem 0 0; white-space: pre-wrap; }
+.signatures { display: flex; gap: 2rem; margin-top: 3rem; } .signatures div { flex: 1; border-top: 1px solid #000; padding-top: .3rem; }
+.small { font-size: .8rem; }`;

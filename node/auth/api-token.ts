@@ -1,0 +1,74 @@
+/**
+ * The post's local API token: the box's own command line (`chasqui post
+ * submit/status`, run by a field engineer over SSH) sends it as
+ * `Authorization: Bearer <token>`. It lives in <dataDir>/api-token, mode
+ * 0600, so only the service user (and root) can read it: being able to read
+ * that file is the credential. Created on first start, then reused.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { ChasquiError } from '../../lib/errors.js';
+
+export const API_TOKEN_FILE = 'api-token';
+const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+export class ApiToken {
+  private constructor(readonly file: string, private readonly hash: Buffer) {}
+
+  /** Reads <dataDir>/api-token, creating it first if it is not there. */
+  static loadOrCreate(dataDir: string): ApiToken {
+    const file = join(dataDir, API_TOKEN_FILE);
+    mkdirSync(dataDir, { recursive: true });
+    createIfAbsent(file);
+    // A copy restored from a backup may have lost its mode; the token is only as private as this file.
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    return new ApiToken(file, digest(readApiTokenFile(file)));
+  }
+
+  /** Constant-time: compares digests of equal length, whatever was presented. */
+  matches(presented: string | undefined): boolean {
+    return presented !== undefined && timingSafeEqual(digest(presented), this.hash);
+  }
+}
+
+/**
+ * Write to a private temporary file, then link it into place: link fails if
+ * the name exists, so two starts at once cannot both win, and a crash
+ * mid-write never leaves an empty token file behind.
+ */
+function createIfAbsent(file: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, `${randomBytes(32).toString('base64url')}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+/** The token in a file, for the command line; the error says what to do. */
+export function readApiTokenFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new ChasquiError('CHASQUI_ERR_AUTH', `cannot read the post's API token at ${file} (${code}). Run this on the post box as the user the post runs as (e.g. sudo -u chasqui …), or pass --token-file FILE`);
+  }
+  const token = text.trim();
+  if (!TOKEN_RE.test(token)) throw new ChasquiError('CHASQUI_ERR_AUTH', `${file} does not hold a Chasqui API token; delete it and restart the post to make a new one`);
+  return token;
+}

@@ -2,12 +2,14 @@
  * `npm run bench` — prints each figure against its physical limit or target;
  * `npm run bench -- --json` prints one JSON object for machines. Takes about
  * six minutes, almost all of it the emulated 64 kbit/s link; `--ecg-only`
- * runs just the ECG codec section (about a minute: brotli q11 is slow).
+ * runs just the ECG codec section (about a minute: brotli q11 is slow) and
+ * `--photo-only` just the clinical photo pipeline.
  */
 import { cpus, totalmem } from 'node:os';
 import { deliveryAndOverhead, goodputUnderOutages, urgentBehindBacklog } from './link-bench.js';
 import { hubIngest } from './ingest-bench.js';
 import { ecgCompression, ecgTable } from './ecg-bench.js';
+import { photoBench } from './photo-bench.js';
 
 const json = process.argv.includes('--json');
 const log = (s: string) => {
@@ -18,6 +20,11 @@ const f = (n: number, d = 3) => n.toFixed(d);
 async function main() {
   const machine = `${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
   log(`Chasqui benchmark on ${machine}`);
+  if (process.argv.includes('--photo-only')) {
+    const photo = await photoBench(log);
+    if (json) process.stdout.write(`${JSON.stringify({ machine, ...photo }, null, 2)}\n`);
+    return;
+  }
   const ecg = await ecgCompression();
   log('ECG codec (protocol/ecg-codec.ts) on the shared real records (test/bench/ecg-bench.ts):');
   for (const line of ecgTable(ecg)) log(line);
@@ -38,6 +45,8 @@ async function main() {
     if (json) process.stdout.write(`${JSON.stringify({ machine, ...ecgJson, detail: ecgDetail }, null, 2)}\n`);
     return;
   }
+  const photo = await photoBench(log);
+  log('');
   log('Link: 64 kbit/s each way, 600 ms RTT, 2 % packet loss (emulated, test/link)\n');
 
   const ingest = await hubIngest({ posts: 4, bundleBytes: 4 << 20, chunkSize: 8192 });
@@ -66,6 +75,7 @@ async function main() {
       'link.urgent_latency_bound_s': u.bound,
       'hub.ingest_chunks_per_s': ingest.chunksPerS,
       ...ecgJson,
+      ...photo,
       detail: {
         ...ecgDetail,
         'link.delivery_s': d.seconds, 'link.delivery_ideal_s': d.idealSeconds, 'link.wire_vs_raw': d.wireVsRaw,

@@ -23,6 +23,9 @@ import { EmbeddedBroker } from './broker/embedded-broker.js';
 import { acceptsFromPost, ingestFromPost } from './cases/case-ingest.js';
 import { HubCaseStore } from './cases/case-store.js';
 import { CaseThreads } from './cases/case-threads.js';
+import { caseSeenSender } from './cases/case-seen.js';
+import { Roster } from './routing/roster.js';
+import { Router } from './routing/router.js';
 import { counterReferenceSender } from './cases/counter-references.js';
 import type { HubConfig } from './config.js';
 import { hubApi } from './http/hub-api.js';
@@ -53,6 +56,10 @@ export type Hub = {
   /** A specialist's answer or question for a case, down to its post (recorded in the case's thread). */
   sendCounterReference: ReturnType<typeof counterReferenceSender>;
   threads: CaseThreads;
+  /** Specialty, assignee and service-level clock of every case. */
+  router: Router;
+  /** Tells the post, once, that a specialist opened its case. */
+  markSeen: ReturnType<typeof caseSeenSender>;
   start(): Promise<{ url: string; brokerUrl: string }>;
   stop(): Promise<void>;
 };
@@ -65,6 +72,7 @@ export function buildHub(deps: HubDeps): Hub {
   const posts = new PostRegistry(db);
   const cases = new HubCaseStore(db);
   const threads = new CaseThreads(db);
+  const router = new Router({ db, cases, roster: new Roster(config.routing), limits: config.routing.sla, rules: config.routing.rules, clock });
   const b = config.broker;
   // The embedded broker and the hub's own client share a secret that lives only in memory.
   const hubPassword = b.mode === 'embedded' ? randomBytes(24).toString('base64url') : (b.password ?? '');
@@ -93,7 +101,10 @@ export function buildHub(deps: HubDeps): Hub {
     },
     tuning: relayTuning(config.link, config.maxBundleBytes),
     acceptsKind: acceptsFromPost,
-    accept: ingestFromPost(cases, threads, { maxRawBytes: config.maxBundleBytes, now: () => clock.now() }),
+    accept: ingestFromPost(cases, threads, {
+      maxRawBytes: config.maxBundleBytes, now: () => clock.now(),
+      onStored: (postId, caseId) => router.route(postId, caseId, new Date(clock.now())),
+    }),
     isKnownPeer: (peer) => posts.isKnown(peer),
   });
   relay.on('received', (postId, id, _kind, receipt) => log.info({ postId, bundle: id, receipt }, 'case received'));
@@ -115,19 +126,27 @@ export function buildHub(deps: HubDeps): Hub {
 
   const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger });
   installErrorHandler(app);
-  const sendCounterReference = counterReferenceSender({ db, cases, threads, clock, sendToPost });
-  hubApi(app, { cases, threads, posts, relay, sendToPost, sendCounterReference, isConnected: () => carrier.isConnected });
+  const sendCounterReference = counterReferenceSender({
+    db, cases, threads, clock, sendToPost, onAnswered: (postId, caseId, at) => router.answered(postId, caseId, at),
+  });
+  const markSeen = caseSeenSender({ db, threads, clock, sendToPost });
+  hubApi(app, { cases, threads, posts, relay, sendToPost, sendCounterReference, isConnected: () => carrier.isConnected, clock });
 
+  let slaTimer: NodeJS.Timeout | undefined;
   return {
-    config, db, relay, cases, threads, posts, app, brokerUrl, sendToPost, sendCounterReference,
+    config, db, relay, cases, threads, router, posts, app, brokerUrl, sendToPost, sendCounterReference, markSeen,
     async start() {
       if (broker) brokerPort = await broker.start();
       await relay.start();
+      slaTimer = setInterval(() => {
+        for (const e of router.tick(new Date(clock.now()))) log.warn({ escalation: e }, 'case escalated: not opened in time');
+      }, config.slaTickMs);
       const url = await app.listen({ host: config.http.host, port: config.http.port });
       log.info({ url, broker: brokerUrl(), mode: b.mode }, 'hub ready');
       return { url, brokerUrl: brokerUrl() };
     },
     async stop() {
+      clearInterval(slaTimer);
       await app.close();
       await relay.stop();
       await broker?.stop();

@@ -12,15 +12,23 @@ export function acceptsFromHub(kind: number): boolean {
   return kind === TransferKind.counterReference || kind === TransferKind.notice;
 }
 
-export type CounterReferenceSink = (messageId: string, body: unknown, at: string) => void;
+/** Where the thread's messages go: counter-references, and the notice that a specialist opened the case. */
+export interface ThreadSink {
+  counterReference(messageId: string, body: unknown, at: string): void;
+  seen(messageId: string, body: unknown): void;
+}
 
-export function acceptFromHub(store: PostCaseStore, onCounterReference: CounterReferenceSink, maxRawBytes: number) {
+export function acceptFromHub(store: PostCaseStore, thread: ThreadSink, maxRawBytes: number) {
   return (_peer: string, kind: number, bytes: Buffer, id: string): string => {
     const { manifest, attachments } = parseBundle(bytes, { expectedId: id, maxRawBytes });
     if (manifest.origin !== 'hub') throw new ChasquiError('CHASQUI_ERR_BUNDLE_MALFORMED', `origin ${manifest.origin} is not the hub`);
     for (const a of attachments) store.blobs.put(a.bytes, a.entry.sha256);
     if (kind === TransferKind.counterReference) {
-      onCounterReference(manifest.id, manifest.body, manifest.createdAt);
+      thread.counterReference(manifest.id, manifest.body, manifest.createdAt);
+      return `post:${manifest.id}`;
+    }
+    if ((manifest.body as { type?: unknown } | null)?.type === 'seen') {
+      thread.seen(manifest.id, manifest.body);
       return `post:${manifest.id}`;
     }
     store.saveMessage(id, kindName(kind) ?? String(kind), manifest.id, manifest.body, new Date().toISOString());

@@ -137,3 +137,22 @@ export function checkPostNotice(v: unknown): PostNotice {
   }
   return checkCaseReply(v);
 }
+
+/** The hub's notice that a specialist opened the case: the nurse sees "seen by specialist". */
+export interface CaseSeenNotice {
+  type: 'seen';
+  caseId: string;
+  seenAt: string;
+  /** The specialty that opened it (not the person: the post does not need names before the answer). */
+  specialty: string;
+}
+
+export function checkHubNotice(v: unknown): CaseSeenNotice {
+  if (!isObj(v) || v.type !== 'seen') bad('unknown notice from the hub');
+  return {
+    type: 'seen',
+    caseId: text(v.caseId, 'caseId', true)!,
+    seenAt: text(v.seenAt, 'seenAt', true)!,
+    specialty: text(v.specialty, 'specialty', true)!,
+  };
+}

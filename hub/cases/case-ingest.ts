@@ -15,7 +15,7 @@ export function acceptsFromPost(kind: number): boolean {
 }
 
 /** Cases, and the notices of a case's thread (the nurse's replies, read receipts). */
-export function ingestFromPost(store: HubCaseStore, threads: CaseThreads, opts: { maxRawBytes: number; now: () => number }) {
+export function ingestFromPost(store: HubCaseStore, threads: CaseThreads, opts: IngestOptions) {
   const cases = ingestCase(store, opts);
   return (postId: string, kind: number, bytes: Buffer, id: string): string => {
     if (kind === TransferKind.case) return cases(postId, kind, bytes, id);
@@ -34,7 +34,14 @@ export function ingestFromPost(store: HubCaseStore, threads: CaseThreads, opts: 
   };
 }
 
-export function ingestCase(store: HubCaseStore, opts: { maxRawBytes: number; now: () => number }) {
+export type IngestOptions = {
+  maxRawBytes: number;
+  now: () => number;
+  /** Runs in the same transaction as the insert: a case is never stored without its routing. */
+  onStored?: (postId: string, caseId: string) => void;
+};
+
+export function ingestCase(store: HubCaseStore, opts: IngestOptions) {
   return (postId: string, _kind: number, bytes: Buffer, id: string): string => {
     const { manifest, attachments } = parseBundle(bytes, { expectedId: id, maxRawBytes: opts.maxRawBytes });
     if (manifest.kind !== 'case') throw new ChasquiError('CHASQUI_ERR_UNKNOWN_KIND', `bundle kind ${manifest.kind}`);
@@ -48,7 +55,9 @@ export function ingestCase(store: HubCaseStore, opts: { maxRawBytes: number; now
       throw new ChasquiError('CHASQUI_ERR_CASE_CONFLICT', `case ${manifest.id} from ${postId} was already received with other content`);
     }
     const files = attachments.map((a) => ({ bytes: a.bytes, sha256: a.entry.sha256 }));
-    return receiptFor(store.insert(postId, id, manifest, files, new Date(opts.now()).toISOString()));
+    const seq = store.insert(postId, id, manifest, files, new Date(opts.now()).toISOString());
+    opts.onStored?.(postId, manifest.id);
+    return receiptFor(seq);
   };
 }
 

@@ -21,6 +21,8 @@ export function counterReferenceSender(d: {
   threads: CaseThreads;
   clock: Clock;
   sendToPost: (postId: string, msg: DownwardMessage) => { id: string };
+  /** Stops the case's service-level clock; in the same transaction as the send. */
+  onAnswered?: (postId: string, caseId: string, at: Date) => void;
 }) {
   return (postId: string, caseId: string, input: CounterReferenceInput): { id: string; bundleId: string } => {
     const c = d.cases.find(postId, caseId);
@@ -33,6 +35,7 @@ export function counterReferenceSender(d: {
     return d.db.transaction(() => {
       const { id: bundleId } = d.sendToPost(postId, { kind: 'counterReference', id, priority, body });
       d.threads.add({ id, postId, caseId, direction: 'down', type: body.type, body, at: sentAt, bundleId });
+      if (body.type === 'answer') d.onAnswered?.(postId, caseId, new Date(sentAt));
       return { id, bundleId };
     })();
   };

@@ -6,6 +6,9 @@ import type { Relay } from '../../relay/relay.js';
 import type { HubCaseStore } from '../cases/case-store.js';
 import type { CaseThreads } from '../cases/case-threads.js';
 import type { CounterReferenceInput } from '../cases/counter-references.js';
+import { ecgView } from '../ecg/ecg-view.js';
+import { FHIR_JSON, fhirBundleJson } from '../fhir/case-bundle.js';
+import type { Clock } from '../../lib/clock.js';
 import type { Hub } from '../hub.js';
 import type { PostRegistry } from '../posts/post-registry.js';
 
@@ -15,7 +18,7 @@ export function hubApi(
   app: FastifyInstance,
   d: {
     cases: HubCaseStore; threads: CaseThreads; posts: PostRegistry; relay: Relay;
-    sendToPost: Hub['sendToPost']; sendCounterReference: Hub['sendCounterReference']; isConnected: () => boolean;
+    sendToPost: Hub['sendToPost']; sendCounterReference: Hub['sendCounterReference']; isConnected: () => boolean; clock: Clock;
   },
 ): void {
   app.get('/healthz', async () => ({
@@ -47,5 +50,24 @@ export function hubApi(
   // Until the specialists' app (issue 5) exists, this is how an answer is sent; it validates like the post will.
   app.post<CaseParams & { Body: CounterReferenceInput }>('/api/posts/:postId/cases/:caseId/counter-references', async (req, reply) =>
     reply.status(202).send(d.sendCounterReference(req.params.postId, req.params.caseId, req.body)),
+  );
+
+  app.get<CaseParams>('/api/posts/:postId/cases/:caseId/fhir', async (req, reply) => {
+    const { postId, caseId } = req.params;
+    const c = d.cases.find(postId, caseId);
+    if (!c) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `case ${caseId} of post ${postId}`);
+    const baseUrl = `${req.protocol}://${req.host}`;
+    return reply.type(FHIR_JSON).send(fhirBundleJson({ ...c, thread: d.threads.thread(postId, caseId), baseUrl, exportedAt: new Date(d.clock.now()).toISOString() }));
+  });
+
+  app.get<{ Params: { postId: string; caseId: string; name: string }; Querystring: { from?: string; seconds?: string } }>(
+    '/api/posts/:postId/cases/:caseId/attachments/:name/ecg.json',
+    async (req) => {
+      const c = d.cases.find(req.params.postId, req.params.caseId);
+      const a = c?.attachments.find((x) => x.name === req.params.name);
+      const bytes = a && d.cases.blobs.get(a.sha256);
+      if (!a || !bytes) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `ECG ${req.params.name}`);
+      return ecgView(bytes, a.mediaType, { startS: Number(req.query.from ?? 0), seconds: Number(req.query.seconds ?? 10) });
+    },
   );
 }

@@ -34,10 +34,13 @@ export interface NursePagesDeps {
 }
 
 export function registerNursePages(app: FastifyInstance, d: NursePagesDeps): void {
-  // A case is answered when the thread holds a specialist's answer; the nurse reads it in the inbox.
+  // Seen when the hub says a specialist opened it; answered when the thread holds an answer, read in the inbox.
   const followUp = (caseId: string) => {
-    const answer = d.threads.byCase(caseId).find((m) => m.direction === 'down' && m.type === 'answer');
-    return answer ? { answeredAt: answer.at, answerHref: `/mensajes/${answer.id}` } : undefined;
+    const thread = d.threads.byCase(caseId);
+    const seen = thread.find((m) => m.type === 'seen');
+    const answer = thread.find((m) => m.direction === 'down' && m.type === 'answer');
+    if (!seen && !answer) return undefined;
+    return { ...(seen ? { seenAt: seen.at } : {}), ...(answer ? { answeredAt: answer.at, answerHref: `/mensajes/${answer.id}` } : {}) };
   };
   const pageDeps = { ...d, followUp };
   void app.register(patientPages, pageDeps);

@@ -10,7 +10,7 @@ import { ChasquiError, fromStoreError } from '../../lib/errors.js';
 import type { Db } from '../../lib/sqlite.js';
 import type { Nurse } from '../auth/nurse.js';
 import { buildBundle } from '../../protocol/bundle.js';
-import { checkCounterReference, type CaseReadReceipt, type CaseReply, type CounterReference } from '../../protocol/case-messages.js';
+import { checkCounterReference, checkHubNotice, type CaseReadReceipt, type CaseReply, type CounterReference } from '../../protocol/case-messages.js';
 import { Priority, TransferKind, type PriorityName } from '../../protocol/priority.js';
 import type { Relay } from '../../relay/relay.js';
 import { HUB_PEER } from '../cases/case-service.js';
@@ -50,6 +50,13 @@ export class ThreadService {
     }
     this.d.threads.add({ id: messageId, caseId: cr.caseId, direction: 'down', type: cr.type, body: cr as unknown as Record<string, unknown>, at });
     return cr;
+  }
+
+  /** The hub says a specialist opened the case; kept once, for the case's status ("seen by specialist"). */
+  seen(messageId: string, body: unknown): void {
+    const n = checkHubNotice(body);
+    if (!this.d.cases.get(n.caseId)) throw new ChasquiError('CHASQUI_ERR_BAD_REQUEST', `a notice for case ${n.caseId}, which this post never sent`);
+    this.d.threads.add({ id: messageId, caseId: n.caseId, direction: 'down', type: 'seen', body: n as unknown as Record<string, unknown>, at: n.seenAt });
   }
 
   /** Marks a message read by this nurse; the first reading sends the specialist a receipt. */

@@ -34,8 +34,9 @@ export class ThreadStore {
       insert: db.prepare('INSERT OR IGNORE INTO case_thread (id, case_id, direction, type, body, at) VALUES (?, ?, ?, ?, ?, ?)'),
       get: db.prepare<[string], Row>('SELECT * FROM case_thread WHERE id = ?'),
       byCase: db.prepare<[string], Row>('SELECT * FROM case_thread WHERE case_id = ? ORDER BY at, rowid'),
-      inbox: db.prepare<[number], Row>(`SELECT * FROM case_thread WHERE direction = 'down' ORDER BY (read_at IS NULL) DESC, at DESC LIMIT ?`),
-      unread: db.prepare(`SELECT count(*) FROM case_thread WHERE direction = 'down' AND read_at IS NULL`).pluck(),
+      // "Seen" notices are status, not messages: they never show in the inbox.
+      inbox: db.prepare<[number], Row>(`SELECT * FROM case_thread WHERE direction = 'down' AND type != 'seen' ORDER BY (read_at IS NULL) DESC, at DESC LIMIT ?`),
+      unread: db.prepare(`SELECT count(*) FROM case_thread WHERE direction = 'down' AND type != 'seen' AND read_at IS NULL`).pluck(),
       read: db.prepare('UPDATE case_thread SET read_at = ?, read_by = ? WHERE id = ? AND read_at IS NULL'),
       answered: db.prepare(`SELECT 1 FROM case_thread WHERE case_id = ? AND direction = 'down' AND type = 'answer' LIMIT 1`).pluck(),
     };

@@ -20,16 +20,23 @@ t.test('question, read receipt, reply and answer travel in one thread', async (t
   post.cases.submit({ caseId: 'k1', priority: 'urgent', body: { reason: 'palpitaciones' }, attachments: [] });
   await waitFor(() => hub.cases.find('posta', 'k1'), { what: 'case at hub' });
 
+  t.equal(hub.markSeen('posta', 'k1', 'cardiology'), true);
+  t.equal(hub.markSeen('posta', 'k1', 'cardiology'), false, 'told once');
+  const seen = await waitFor(() => post.threads.byCase('k1').find((m) => m.type === 'seen'), { what: 'seen at the post' });
+  t.equal(seen.body.specialty, 'cardiology');
+  t.equal(post.threads.inbox().length, 0, 'a status notice is not a message in the inbox');
+
   const q = hub.sendCounterReference('posta', 'k1', { type: 'question', author: AUTHOR, question: '¿Tiene dolor torácico ahora?' });
   const atPost = await waitFor(() => post.threads.inbox().find((m) => m.id === q.id), { what: 'question at the post' });
   t.equal(atPost.type, 'question');
   t.equal(atPost.body.question, '¿Tiene dolor torácico ahora?');
-  await waitFor(() => hub.threads.thread('posta', 'k1')[0]?.deliveredAt, { what: 'delivery receipt at hub' });
+  const atHub = () => hub.threads.thread('posta', 'k1').find((m) => m.id === q.id);
+  await waitFor(() => atHub()?.deliveredAt, { what: 'delivery receipt at hub' });
 
   post.threads.read(q.id, NURSE);
   post.threads.read(q.id, { ...NURSE, username: 'otra' }); // a second reader sends no second receipt
-  await waitFor(() => hub.threads.thread('posta', 'k1')[0]?.readAt, { what: 'read receipt at hub' });
-  t.equal(hub.threads.thread('posta', 'k1')[0]?.readBy, 'Rosa Huamán');
+  await waitFor(() => atHub()?.readAt, { what: 'read receipt at hub' });
+  t.equal(atHub()?.readBy, 'Rosa Huamán');
 
   const r = post.threads.reply(q.id, '  No, pero tuvo dolor hace 2 horas.  ', NURSE);
   const up = await waitFor(() => hub.threads.thread('posta', 'k1').find((m) => m.id === r.id), { what: 'reply at hub' });
@@ -42,7 +49,7 @@ t.test('question, read receipt, reply and answer travel in one thread', async (t
     followUp: '2026-12-01',
   });
   await waitFor(() => post.threads.get(a.id), { what: 'answer at the post' });
-  t.same(post.threads.byCase('k1').map((m) => [m.direction, m.type]), [['down', 'question'], ['up', 'reply'], ['down', 'answer']]);
+  t.same(post.threads.byCase('k1').map((m) => [m.direction, m.type]), [['down', 'seen'], ['down', 'question'], ['up', 'reply'], ['down', 'answer']]);
   t.equal(post.threads.unreadCount(), 1);
 
   t.throws(() => hub.sendCounterReference('posta', 'k1', { type: 'answer', author: AUTHOR, assessment: 'x', diagnoses: [{ code: 'dolor', text: 'x' }] }), /ICD-10/);

@@ -13,11 +13,11 @@ import { quietLogger } from './logger.js';
 
 export const FAST_LINK = { expectedRateBps: 8_000_000, minRtoMs: 300, initialRtoMs: 1000, keepaliveS: 5, reconnectMs: 200, tickMs: 50 };
 
-export async function startHub(o: { dir: string; broker?: Record<string, unknown>; logger?: Logger; maxPageCount?: number; maxBundleBytes?: number }): Promise<Hub> {
+export async function startHub(o: { dir: string; broker?: Record<string, unknown>; logger?: Logger; maxPageCount?: number; maxBundleBytes?: number; config?: Record<string, unknown> }): Promise<Hub> {
   const config = loadConfig(HubConfigSchema, {
     overrides: {
       dataDir: join(o.dir, 'hub'), http: { port: 0 }, broker: { host: '127.0.0.1', port: 0, ...o.broker },
-      link: FAST_LINK, ...(o.maxBundleBytes ? { maxBundleBytes: o.maxBundleBytes } : {}),
+      link: FAST_LINK, ...(o.maxBundleBytes ? { maxBundleBytes: o.maxBundleBytes } : {}), ...o.config,
     },
   });
   const hub = buildHub({ config, logger: o.logger ?? quietLogger(), maxPageCount: o.maxPageCount });

@@ -4,7 +4,7 @@
  * ../shared/data when it is there) so a newcomer sees cases travel at once.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
@@ -13,6 +13,9 @@ import { buildHub } from '../hub/hub.js';
 import { PostConfigSchema } from '../node/config.js';
 import { buildPost } from '../node/post.js';
 import { startDemoDevices } from './demo-devices.js';
+import { readEcgFile } from '../firmware-bridge/ecg/ecg-files.js';
+import { ECG_MEDIA_TYPE } from '../node/ecg/ecg-recordings.js';
+import { encodeEcg } from '../protocol/ecg-codec.js';
 import { runUntilSignal } from './lifecycle.js';
 import { mediaTypeOf } from './post-commands.js';
 
@@ -29,9 +32,12 @@ export async function runDemo(argv: string[]): Promise<number> {
   });
   const dir = resolve(values.dir!);
   const logger = createLogger({ name: 'chasqui-demo', level: process.env.CHASQUI_LOG_LEVEL ?? 'warn' });
-  const hubConfig = loadConfig(HubConfigSchema, { overrides: { dataDir: join(dir, 'hub'), broker: { host: '127.0.0.1', port: 0 }, http: { port: 8090 } } });
+  const hubConfig = loadConfig(HubConfigSchema, {
+    overrides: { dataDir: join(dir, 'hub'), broker: { host: '127.0.0.1', port: 0 }, http: { port: 8090 }, routing: DEMO_ROUTING },
+  });
   const hub = buildHub({ config: hubConfig, logger });
   const { url: hubUrl, brokerUrl } = await hub.start();
+  await demoSpecialists(hub);
   const password = hub.posts.register('demo-post', 'Puesto de Salud demo');
   const devices = await startDemoDevices(join(dir, 'devices'), Number(values['bridge-port']), logger);
   const postConfig = loadConfig(PostConfigSchema, {
@@ -43,11 +49,10 @@ export async function runDemo(argv: string[]): Promise<number> {
   const post = buildPost({ config: postConfig, logger });
   const { url: postUrl } = await post.start();
   const nurse = await demoNurse(post);
-  const submitted = submitSamples(post);
+  const submitted = await submitSamples(post);
   process.stdout.write(`Chasqui demo running (data in ${dir})
   post  ${postUrl}/api/cases      the post's cases and where each one is (${submitted} sample cases submitted)
-  hub   ${hubUrl}/api/cases      cases received by the hub
-  hub   ${hubUrl}/api/posts      registered posts
+  hub   ${hubUrl}/          the specialists' app: sign in as "cardiologia" or "medicina", password "chasqui-demo"
   broker ${brokerUrl}  (embedded aedes)
   ${devices.summary}
   nurse app ${postUrl}/    sign in as "${nurse.username}" with password "${nurse.password}" (a demo account)
@@ -62,6 +67,23 @@ Ctrl-C stops; the data stays in ${dir}.
   }, logger);
 }
 
+/** Every specialty on duty around the clock, so the demo's cases land in someone's queue at any hour. */
+const ALWAYS = [{ days: 'mon-sun', from: '00:00', to: '24:00' }];
+const DEMO_ROUTING = {
+  specialists: [
+    { id: 'cardiologia', name: 'Dra. Carmen Quispe (demo)', specialties: ['cardiology'], hours: ALWAYS },
+    { id: 'medicina', name: 'Dr. Luis Vargas (demo)', specialties: ['internalMedicine', 'dermatology', 'paediatrics', 'obstetrics'], hours: ALWAYS },
+  ],
+};
+
+async function demoSpecialists(hub: ReturnType<typeof buildHub>): Promise<void> {
+  const have = new Set(hub.auth.accounts.list().map((a) => a.username));
+  for (const s of DEMO_ROUTING.specialists) {
+    if (have.has(s.id)) continue;
+    await hub.auth.accounts.create({ username: s.id, displayName: s.name, role: 'specialist', kind: 'password', secret: 'chasqui-demo', data: { specialties: s.specialties as never } });
+  }
+}
+
 /** A nurse account to sign in with; the demo's data folder survives restarts, so it is created once. */
 async function demoNurse(post: ReturnType<typeof buildPost>): Promise<{ username: string; password: string }> {
   const demo = { username: 'enfermera', password: 'chasqui-demo' };
@@ -71,15 +93,26 @@ async function demoNurse(post: ReturnType<typeof buildPost>): Promise<{ username
   return demo;
 }
 
-function submitSamples(post: ReturnType<typeof buildPost>): number {
+/** ECG records go as the post's app sends them: in the lossless form, which the hub's viewer draws. */
+async function submitSamples(post: ReturnType<typeof buildPost>): Promise<number> {
   const data = [resolve('../shared/data'), resolve(import.meta.dirname, '../../../shared/data')].find((d) => existsSync(d));
   let n = 0;
-  SAMPLES.forEach((s, i) => {
+  for (const [i, s] of SAMPLES.entries()) {
     const paths = data ? s.files.map((f) => join(data, f)) : [];
-    if (!paths.length || !paths.every((p) => existsSync(p))) return;
-    const attachments = paths.map((p) => ({ name: p.split('/').pop()!, mediaType: mediaTypeOf(p), bytes: readFileSync(p) }));
-    post.cases.submit({ caseId: `demo-${i + 1}`, priority: s.priority, body: { reason: s.reason }, attachments });
+    if (!paths.length || !paths.every((p) => existsSync(p))) continue;
+    const attachments = await Promise.all(paths.filter((p) => !p.endsWith('.dat')).map(async (p) => {
+      const name = basename(p);
+      if (!p.endsWith('.hea')) return { name, mediaType: mediaTypeOf(p), bytes: readFileSync(p) };
+      return { name: name.replace(/\.hea$/, '.cqe'), mediaType: ECG_MEDIA_TYPE, bytes: Buffer.from(encodeEcg(await readEcgFile(p))) };
+    }));
+    post.cases.submit({ caseId: `demo-${i + 1}`, priority: s.priority, body: { reason: s.reason, patient: DEMO_PATIENTS[i] }, attachments });
     n++;
-  });
+  }
   return n;
 }
+
+const DEMO_PATIENTS = [
+  { names: 'Juan', surnames: 'Mamani Condori', document: { kind: 'DNI', number: '41234567' }, ageYears: 58, sex: 'M', community: 'Masisea' },
+  { names: 'Lucía', surnames: 'Ríos Panduro', document: { kind: 'DNI', number: '72345678' }, ageYears: 23, sex: 'F', community: 'San Francisco' },
+  { names: 'María Elena', surnames: 'Huamán Ríos', document: { kind: 'DNI', number: '45123456' }, ageYears: 65, sex: 'F', community: 'Yarinacocha' },
+];

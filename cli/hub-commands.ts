@@ -10,6 +10,7 @@ import { HubConfigSchema, type HubConfig } from '../hub/config.js';
 import { buildHub } from '../hub/hub.js';
 import { mosquittoAclFile, mosquittoConf } from '../hub/broker/mosquitto-files.js';
 import { PostRegistry } from '../hub/posts/post-registry.js';
+import { hubUserCommand } from './hub-user-commands.js';
 import { runUntilSignal } from './lifecycle.js';
 
 function hubConfig(file: string | undefined): HubConfig {
@@ -17,6 +18,8 @@ function hubConfig(file: string | undefined): HubConfig {
 }
 
 export async function hubCommand(argv: string[]): Promise<number> {
+  // Its own options (--role, --specialty) would trip the parser below.
+  if (argv[0] === 'user') return hubUserCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: { config: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } },

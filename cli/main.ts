@@ -7,6 +7,7 @@ import { isChasquiError } from '../lib/errors.js';
 import { BRIDGE_HELP, bridgeCommand } from './bridge-commands.js';
 import { runDemo } from './demo.js';
 import { ECG_HELP, ecgCommand } from './ecg-commands.js';
+import { HUB_USER_HELP } from './hub-user-commands.js';
 import { NURSE_HELP } from './nurse-commands.js';
 import { PHOTO_HELP, photoCommand } from './photo-commands.js';
 import { hubCommand } from './hub-commands.js';
@@ -23,7 +24,7 @@ Usage:
                                                submit a case with FILEs attached to a running post
   chasqui post status [--url URL] [--token-file FILE]
                                                list the post's cases and where each one is
-${NURSE_HELP}${BRIDGE_HELP}${ECG_HELP}${PHOTO_HELP}  chasqui demo [--dir DIR]                     start a hub and a post on localhost with sample cases
+${HUB_USER_HELP}${NURSE_HELP}${BRIDGE_HELP}${ECG_HELP}${PHOTO_HELP}  chasqui demo [--dir DIR]                     start a hub and a post on localhost with sample cases
 
 Configuration comes from --config FILE (or CHASQUI_CONFIG), then CHASQUI_* environment
 variables (CHASQUI_HTTP__PORT=8081 sets http.port). README.md#configuration lists every key.

@@ -11,7 +11,7 @@ import { systemClock } from '../lib/clock.js';
 import { loadConfig } from '../lib/config.js';
 import { ChasquiError } from '../lib/errors.js';
 import { openDatabase, type Db } from '../lib/sqlite.js';
-import { AuditLog } from '../node/auth/audit-log.js';
+import { AuditLog } from '../lib/auth/audit-log.js';
 import { NurseAccounts, normalizeUsername, type NurseAccount, type SecretKind } from '../node/auth/nurse-accounts.js';
 import { LOCAL_CLI } from '../node/auth/require-nurse.js';
 import { SessionStore } from '../node/auth/sessions.js';

@@ -24,6 +24,10 @@ import { acceptsFromPost, ingestFromPost } from './cases/case-ingest.js';
 import { HubCaseStore } from './cases/case-store.js';
 import { CaseThreads } from './cases/case-threads.js';
 import { caseSeenSender } from './cases/case-seen.js';
+import { hubAppPlugin } from './app/app-plugin.js';
+import { caseReviewPage } from './app/pages/case-review-page.js';
+import { queuePage } from './app/pages/queue-page.js';
+import { registerHubAuth, type HubAuth } from './auth/hub-auth.js';
 import { Roster } from './routing/roster.js';
 import { Router } from './routing/router.js';
 import { counterReferenceSender } from './cases/counter-references.js';
@@ -58,6 +62,8 @@ export type Hub = {
   threads: CaseThreads;
   /** Specialty, assignee and service-level clock of every case. */
   router: Router;
+  /** Specialists, operators and admins; their sessions; the access log. */
+  auth: HubAuth;
   /** Tells the post, once, that a specialist opened its case. */
   markSeen: ReturnType<typeof caseSeenSender>;
   start(): Promise<{ url: string; brokerUrl: string }>;
@@ -126,15 +132,21 @@ export function buildHub(deps: HubDeps): Hub {
 
   const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger });
   installErrorHandler(app);
+  void app.register(hubAppPlugin);
+  const auth = registerHubAuth(app, { db, clock, logger: log });
   const sendCounterReference = counterReferenceSender({
     db, cases, threads, clock, sendToPost, onAnswered: (postId, caseId, at) => router.answered(postId, caseId, at),
   });
   const markSeen = caseSeenSender({ db, threads, clock, sendToPost });
-  hubApi(app, { cases, threads, posts, relay, sendToPost, sendCounterReference, isConnected: () => carrier.isConnected, clock });
+  hubApi(app, { cases, threads, posts, relay, router, sendToPost, isConnected: () => carrier.isConnected, clock });
+  void app.register(async (pages) => {
+    queuePage(pages, { router, cases, clock });
+    caseReviewPage(pages, { cases, threads, router, clock, sendCounterReference, markSeen });
+  });
 
   let slaTimer: NodeJS.Timeout | undefined;
   return {
-    config, db, relay, cases, threads, router, posts, app, brokerUrl, sendToPost, sendCounterReference, markSeen,
+    config, db, relay, cases, threads, router, posts, auth, app, brokerUrl, sendToPost, sendCounterReference, markSeen,
     async start() {
       if (broker) brokerPort = await broker.start();
       await relay.start();

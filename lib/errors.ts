@@ -18,7 +18,7 @@ export const ERRORS = {
   CHASQUI_ERR_DISK_FULL: 'The disk or database is full',
   CHASQUI_ERR_STORE: 'The local database failed',
   CHASQUI_ERR_AUTH: 'Authentication failed',
-  CHASQUI_ERR_NOT_AUTHORIZED: 'Not allowed to publish or subscribe there',
+  CHASQUI_ERR_NOT_AUTHORIZED: 'Not allowed',
   CHASQUI_ERR_BAD_REQUEST: 'A request was invalid',
   CHASQUI_ERR_NOT_FOUND: 'No such thing',
   CHASQUI_ERR_USAGE: 'The command line is wrong',

@@ -1,11 +1,12 @@
 /** The hub's JSON API: cases received, their attachments, the posts, and messages down to a post. */
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ChasquiError } from '../../lib/errors.js';
 import type { Relay } from '../../relay/relay.js';
 import type { HubCaseStore } from '../cases/case-store.js';
 import type { CaseThreads } from '../cases/case-threads.js';
-import type { CounterReferenceInput } from '../cases/counter-references.js';
+import type { Router } from '../routing/router.js';
+import { HUB_AREAS } from '../auth/hub-access.js';
 import { ecgView } from '../ecg/ecg-view.js';
 import { FHIR_JSON, fhirBundleJson } from '../fhir/case-bundle.js';
 import type { Clock } from '../../lib/clock.js';
@@ -18,7 +19,7 @@ export function hubApi(
   app: FastifyInstance,
   d: {
     cases: HubCaseStore; threads: CaseThreads; posts: PostRegistry; relay: Relay;
-    sendToPost: Hub['sendToPost']; sendCounterReference: Hub['sendCounterReference']; isConnected: () => boolean; clock: Clock;
+    sendToPost: Hub['sendToPost']; router: Router; isConnected: () => boolean; clock: Clock;
   },
 ): void {
   app.get('/healthz', async () => ({
@@ -26,45 +27,51 @@ export function hubApi(
     sent: d.relay.counters, received: d.relay.inboundCounters,
   }));
 
-  app.get<{ Querystring: { limit?: number } }>('/api/cases', async (req) => ({ count: d.cases.count(), cases: d.cases.list(req.query.limit) }));
+  // Clinical content for specialists; the posts and their messages for operators (hub/auth/hub-access.ts).
+  const clinical = { preHandler: app.requireUser(HUB_AREAS.cases) };
+  const operations = { preHandler: app.requireUser(HUB_AREAS.links) };
 
-  app.get<{ Params: { sha256: string } }>('/api/blobs/:sha256', async (req, reply) => {
+  app.get<{ Querystring: { limit?: number } }>('/api/cases', clinical, async (req) => ({ count: d.cases.count(), cases: d.cases.list(req.query.limit) }));
+
+  // A blob is found only by its SHA-256, which only the case view hands out.
+  app.get<{ Params: { sha256: string } }>('/api/blobs/:sha256', clinical, async (req, reply) => {
     const bytes = d.cases.blobs.get(req.params.sha256);
     if (!bytes) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `blob ${req.params.sha256}`);
     return reply.type('application/octet-stream').send(bytes);
   });
 
-  app.get('/api/posts', async () => ({ posts: d.posts.list() }));
+  app.get('/api/posts', operations, async () => ({ posts: d.posts.list() }));
 
   app.post<{ Params: { postId: string }; Body: Static<typeof NoticeBody> }>(
     '/api/posts/:postId/notices',
-    { schema: { body: NoticeBody } },
+    { schema: { body: NoticeBody }, ...operations },
     async (req, reply) => reply.status(202).send(d.sendToPost(req.params.postId, { kind: 'notice', body: req.body.body, priority: req.body.priority })),
   );
 
   type CaseParams = { Params: { postId: string; caseId: string } };
-  app.get<CaseParams>('/api/posts/:postId/cases/:caseId/messages', async (req) => ({
-    messages: d.threads.thread(req.params.postId, req.params.caseId),
-  }));
-
-  // Until the specialists' app (issue 5) exists, this is how an answer is sent; it validates like the post will.
-  app.post<CaseParams & { Body: CounterReferenceInput }>('/api/posts/:postId/cases/:caseId/counter-references', async (req, reply) =>
-    reply.status(202).send(d.sendCounterReference(req.params.postId, req.params.caseId, req.body)),
-  );
-
-  app.get<CaseParams>('/api/posts/:postId/cases/:caseId/fhir', async (req, reply) => {
-    const { postId, caseId } = req.params;
+  /** The same rule as the case page: a specialist reaches the cases of their own specialties only. */
+  const reviewable = (req: FastifyRequest, postId: string, caseId: string) => {
     const c = d.cases.find(postId, caseId);
+    const specialty = d.router.store.get(postId, caseId)?.specialty;
     if (!c) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `case ${caseId} of post ${postId}`);
+    if (!specialty || !req.user!.specialties.includes(specialty)) throw new ChasquiError('CHASQUI_ERR_NOT_AUTHORIZED', `case ${caseId} is for ${specialty ?? 'no specialty yet'}`);
+    return c;
+  };
+
+  app.get<CaseParams>('/api/posts/:postId/cases/:caseId/fhir', clinical, async (req, reply) => {
+    const { postId, caseId } = req.params;
+    const c = reviewable(req, postId, caseId);
+    app.audit.record({ actor: req.user!.username, action: 'case.export', target: `${postId}/${caseId}`, detail: { format: 'fhir-r4' } });
     const baseUrl = `${req.protocol}://${req.host}`;
     return reply.type(FHIR_JSON).send(fhirBundleJson({ ...c, thread: d.threads.thread(postId, caseId), baseUrl, exportedAt: new Date(d.clock.now()).toISOString() }));
   });
 
   app.get<{ Params: { postId: string; caseId: string; name: string }; Querystring: { from?: string; seconds?: string } }>(
     '/api/posts/:postId/cases/:caseId/attachments/:name/ecg.json',
+    clinical,
     async (req) => {
-      const c = d.cases.find(req.params.postId, req.params.caseId);
-      const a = c?.attachments.find((x) => x.name === req.params.name);
+      const c = reviewable(req, req.params.postId, req.params.caseId);
+      const a = c.attachments.find((x) => x.name === req.params.name);
       const bytes = a && d.cases.blobs.get(a.sha256);
       if (!a || !bytes) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `ECG ${req.params.name}`);
       return ecgView(bytes, a.mediaType, { startS: Number(req.query.from ?? 0), seconds: Number(req.query.seconds ?? 10) });

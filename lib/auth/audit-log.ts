@@ -8,7 +8,24 @@
 import type { Clock } from '../../lib/clock.js';
 import { fromStoreError } from '../../lib/errors.js';
 import { migrate, type Db } from '../../lib/sqlite.js';
-import type { AuditEntry, AuditSink } from './nurse.js';
+
+/** One line of the access log Law 29733 asks for: who did or saw what, when. */
+export interface AuditEntry {
+  /** The account's username, or a reserved actor: 'local-cli' (the box's own command line), 'anonymous'. */
+  actor: string;
+  /** Dotted verb: 'patient.create', 'patient.view', 'case.send', 'message.read', 'session.signIn'... */
+  action: string;
+  /** What it was done to: a patient id, case id, message id. */
+  target?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** The actor name for the box's own command line (a field engineer over SSH); never a username (secret-policy.ts reserves it). */
+export const LOCAL_CLI_ACTOR = 'local-cli';
+
+export interface AuditSink {
+  record(entry: AuditEntry): void;
+}
 
 export interface StoredAuditEntry extends AuditEntry {
   id: number;

@@ -7,7 +7,7 @@
  * Usernames are counted whether or not they exist, and the answer is the
  * same, so the limiter never tells an attacker which names are real. Pure:
  * no timers, the clock is injected, state lives in memory (a restart of the
- * post forgets it, which is acceptable: restarts are rare and slow).
+ * app forgets it, which is acceptable: restarts are rare and slow).
  */
 import type { Clock } from '../../lib/clock.js';
 

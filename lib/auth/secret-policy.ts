@@ -1,13 +1,13 @@
 /**
  * What a username, a password and a PIN must be. Each refusal carries
- * details.rule, so a page can say it in the nurse's language; the message is
+ * details.rule, so a page can say it in the reader's language; the message is
  * for the field engineer's terminal.
  */
 import { ChasquiError } from '../../lib/errors.js';
 
 export type SecretKind = 'password' | 'pin';
 
-/** Actor names the audit log uses for things that are not a nurse. */
+/** Actor names the audit log uses for things that are not a person's account. */
 export const RESERVED_USERNAMES = new Set(['local-cli', 'anonymous']);
 
 export const MIN_PASSWORD = 8;

@@ -1,7 +1,8 @@
 /**
- * Translations. Every string a nurse reads comes from a catalogue in
- * node/app/locales/<lang>.json, so a translator adds Quechua (qu.json) or
- * Aymara without touching code: a file there is a language. Spanish is the
+ * Translations. Every string a person reads comes from a catalogue in the
+ * app's locales folder (node/app/locales for the post, hub/app/locales for the
+ * hub), one <lang>.json per language, so a translator adds Quechua (qu.json)
+ * or Aymara without touching code: a file there is a language. Spanish is the
  * default and the fallback for a key a catalogue lacks. Keys are flat
  * ("patients.title"); `{name}` in a message is replaced by params.name.
  */
@@ -19,7 +20,8 @@ export class I18n {
     this.catalogs = catalogs;
   }
 
-  static load(dir = LOCALES_DIR): I18n {
+  /** Reads every <lang>.json in dir; each app passes its own locales folder. */
+  static load(dir: string): I18n {
     const catalogs = new Map<string, Catalog>();
     for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
       catalogs.set(basename(f, '.json'), JSON.parse(readFileSync(join(dir, f), 'utf8')) as Catalog);
@@ -54,5 +56,3 @@ export class I18n {
 }
 
 export type Translate = ((key: string, params?: Record<string, string | number>) => string) & { lang: string };
-
-export const LOCALES_DIR = join(import.meta.dirname, '../../../node/app/locales');

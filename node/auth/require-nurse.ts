@@ -4,55 +4,58 @@
  * or is sent to the sign-in page (a person is).
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { ERRORS } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import type { AuditLog } from '../../lib/auth/audit-log.js';
+import type { LoginLimiter } from '../../lib/auth/login-limiter.js';
+import { authError, notSignedIn, principalFromSession, type SignInParts, type SignInStore } from '../../lib/auth/sign-in.js';
 import type { ApiToken } from './api-token.js';
-import type { AuditLog } from './audit-log.js';
-import type { LoginLimiter } from './login-limiter.js';
 import type { Nurse } from './nurse.js';
 import type { NurseAccounts } from './nurse-accounts.js';
 import type { SessionStore } from './sessions.js';
 
-export const SESSION_COOKIE = 'chasqui_sesion';
+export { SESSION_COOKIE } from '../../lib/auth/sign-in.js';
 export const LOCAL_CLI: Readonly<Nurse> = Object.freeze({ id: 'local-cli', username: 'local-cli', displayName: 'local-cli', role: 'admin' });
 
 export type AuthParts = { accounts: NurseAccounts; sessions: SessionStore; audit: AuditLog; apiToken: ApiToken; limiter: LoginLimiter };
 
+/** The post's accounts as the shared sign-in flow sees them. */
+export function nurseSignIn(accounts: NurseAccounts): SignInStore<Nurse> {
+  return {
+    verify: async (u, s) => {
+      const r = await accounts.verify(u, s);
+      return r.ok ? { ok: true, principal: r.nurse } : r;
+    },
+    knownUsername: (u) => accounts.byUsername(u)?.username,
+    current: (id) => {
+      const a = accounts.get(id);
+      return a && !a.disabled ? { id: a.id, username: a.username, displayName: a.displayName, role: a.role } : null;
+    },
+  };
+}
+
+export function signInParts(auth: AuthParts): SignInParts<Nurse> {
+  return { store: nurseSignIn(auth.accounts), sessions: auth.sessions, audit: auth.audit, limiter: auth.limiter };
+}
+
 /** The nurse a session cookie stands for, if the session is live and the account still enabled. */
 export function nurseFromSession(auth: AuthParts, req: FastifyRequest): Nurse | null {
-  const token = req.cookies[SESSION_COOKIE];
-  const session = auth.sessions.validate(token);
-  if (!session) return null;
-  const account = auth.accounts.get(session.accountId);
-  if (!account || account.disabled) {
-    auth.sessions.revoke(token);
-    return null;
-  }
-  return { id: account.id, username: account.username, displayName: account.displayName, role: account.role };
+  return principalFromSession(signInParts(auth), req);
 }
 
 function isLoopback(ip: string): boolean {
   return ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
 }
 
-function authError(reply: FastifyReply, message: string): FastifyReply {
-  return reply.status(401).header('cache-control', 'no-store').send({ error: { code: 'CHASQUI_ERR_AUTH', message: `${ERRORS.CHASQUI_ERR_AUTH}: ${message}` } });
-}
-
 export function makeRequireNurse(auth: AuthParts, log: Logger): preHandlerAsyncHookHandler {
+  const parts = signInParts(auth);
   return async function requireNurse(req, reply) {
     if (req.headers.authorization !== undefined) return bearer(auth, log, req, reply);
-    const nurse = nurseFromSession(auth, req);
+    const nurse = principalFromSession(parts, req);
     if (nurse) {
       req.nurse = nurse;
       return;
     }
-    const stale = req.cookies[SESSION_COOKIE] !== undefined;
-    if (stale) void reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    if (req.url.startsWith('/api/')) return authError(reply, stale ? 'the session has ended; sign in again' : 'sign in first');
-    const q = new URLSearchParams({ volver: req.url });
-    if (stale) q.set('vencio', '1');
-    return reply.redirect(`/entrar?${q}`, 303);
+    return notSignedIn(req, reply);
   };
 }
 

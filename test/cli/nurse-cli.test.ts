@@ -6,7 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { nurseCommand } from '../../cli/nurse-commands.js';
 import { systemClock } from '../../lib/clock.js';
 import { openDatabase } from '../../lib/sqlite.js';
-import { AuditLog } from '../../node/auth/audit-log.js';
+import { AuditLog } from '../../lib/auth/audit-log.js';
 import { NurseAccounts } from '../../node/auth/nurse-accounts.js';
 import { SessionStore } from '../../node/auth/sessions.js';
 import { tempDir } from '../support/paths.js';

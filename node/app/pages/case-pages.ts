@@ -12,7 +12,7 @@ import { journeyFor, type JourneyDeps } from '../../cases/case-journey.js';
 import { checkVitals, hasErrors, vitalsFromForm } from '../../cases/vitals.js';
 import type { EcgRecordingStore } from '../../ecg/ecg-recordings.js';
 import type { PatientStore } from '../../patients/patient-store.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../../lib/web/html.js';
 import { sendPage } from '../layout.js';
 import { renderCase } from './case-views.js';
 import { caseUploads, type PhotoLibrary } from './case-uploads.js';

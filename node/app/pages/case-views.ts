@@ -10,7 +10,7 @@ import { journeyFor, type Journey } from '../../cases/case-journey.js';
 import { checkVitals, VITAL_FIELDS, VITAL_RULES, type VitalField, type VitalsCheck } from '../../cases/vitals.js';
 import type { EcgRecordingView } from '../../ecg/ecg-recordings.js';
 import type { Patient } from '../../patients/patient-store.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../../lib/web/html.js';
 import { sendPage } from '../layout.js';
 import type { CasePagesDeps } from './case-pages.js';
 import { field, journeyText, select, textarea, when } from './form-fields.js';

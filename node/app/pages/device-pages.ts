@@ -11,7 +11,7 @@ import type { CaseDrafts } from '../../cases/case-drafts.js';
 import type { BridgeClient } from '../../devices/bridge-client.js';
 import { captureEcg, ECG_PROTOCOLS } from '../../ecg/ecg-capture.js';
 import type { EcgRecordingStore } from '../../ecg/ecg-recordings.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../../lib/web/html.js';
 import { sendPage } from '../layout.js';
 
 export interface DevicePagesDeps {

@@ -5,7 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Journey } from '../../cases/case-journey.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../../lib/web/html.js';
 
 export type FieldErrorText = string | undefined;
 

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CaseService } from '../../cases/case-service.js';
 import type { ThreadService } from '../../messages/thread-service.js';
-import { html } from '../html.js';
+import { html } from '../../../lib/web/html.js';
 import { sendPage } from '../layout.js';
 
 export function homePage(app: FastifyInstance, d: { threads: ThreadService; cases: CaseService }): void {

@@ -8,7 +8,7 @@ import { isChasquiError } from '../../../lib/errors.js';
 import type { CaseService } from '../../cases/case-service.js';
 import type { PostThreadMessage } from '../../messages/thread-store.js';
 import { MAX_REPLY_CHARS, type ThreadService } from '../../messages/thread-service.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../../lib/web/html.js';
 import { sendPage } from '../layout.js';
 import { counterReferenceBody, patientName, printPage } from './message-views.js';
 

@@ -1,34 +1,10 @@
-/**
- * The sign-in page: one form, no script. One box takes a password or a PIN
- * (the account knows which it has), so a nurse never has to pick a mode.
- * The generic error never says whether the username exists.
- */
+/** The post's sign-in page: the shared one (lib/web/login-page.ts) in the nurse app's shell. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { html } from '../html.js';
-import { sendPage, type PageOptions } from '../layout.js';
+import { renderLoginPage as renderShared, type LoginView } from '../../../lib/web/login-page.js';
+import { sendPage } from '../layout.js';
 
-export type LoginView = {
-  volver: string;
-  username?: string;
-  /** Shown next to the secret field. */
-  error?: string;
-  flash?: PageOptions['flash'];
-};
+export type { LoginView } from '../../../lib/web/login-page.js';
 
 export function renderLoginPage(req: FastifyRequest, reply: FastifyReply, v: LoginView, status = 200): FastifyReply {
-  const t = req.t;
-  const described = v.error ? 'secret-hint login-error' : 'secret-hint';
-  const body = html`<form method="post" action="/entrar" class="card signin">
-<input type="hidden" name="volver" value="${v.volver}">
-<label for="username">${t('auth.username')}</label>
-<input id="username" name="username" value="${v.username ?? ''}" autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false" required maxlength="64"${v.username ? '' : html` autofocus`}>
-<label for="secret">${t('auth.secret')}</label>
-<input id="secret" name="secret" type="password" autocomplete="current-password" required aria-describedby="${described}"${v.username ? html` autofocus` : ''}${v.error ? html` aria-invalid="true"` : ''}>
-<p class="hint" id="secret-hint">${t('auth.secretHint')}</p>
-${v.error ? html`<p class="field-error" id="login-error" role="alert">${v.error}</p>` : ''}
-<button type="submit">${t('auth.submit')}</button>
-</form>
-<p class="hint signin">${t('auth.forgot')}</p>`;
-  // Never inside another site's frame: a framed sign-in form is how clickjacking steals a password.
-  return sendPage(req, reply.header('x-frame-options', 'DENY'), { title: t('auth.title'), body, flash: v.flash }, status);
+  return renderShared(req, reply, v, sendPage, status);
 }

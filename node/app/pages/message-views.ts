@@ -2,8 +2,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { CaseView } from '../../cases/case-service.js';
 import type { PostThreadMessage } from '../../messages/thread-store.js';
-import { html, raw, type Html } from '../html.js';
-import type { Translate } from '../i18n.js';
+import { html, raw, type Html } from '../../../lib/web/html.js';
+import type { Translate } from '../../../lib/web/i18n.js';
 
 type Body = Record<string, unknown>;
 
@@ -34,7 +34,7 @@ export function printPage(req: FastifyRequest, m: PostThreadMessage, c: CaseView
   const p = (body.patient ?? {}) as { document?: { kind?: string; number?: string }; ageYears?: number; sex?: string; community?: string };
   const author = (m.body.author ?? {}) as { name?: string; specialty?: string };
   return html`<!doctype html><html lang="${t.lang}"><head><meta charset="utf-8"><title>${t('print.title')}</title>
-<link rel="stylesheet" href="/static/app.css"><style>${raw(PRINT_CSS)}</style></head><body class="print">
+<link rel="stylesheet" href="/static/base/base.css"><link rel="stylesheet" href="/static/app.css"><style>${raw(PRINT_CSS)}</style></head><body class="print">
 <p class="no-print"><button onclick="window.print()">${t('common.print')}</button> <a href="/mensajes/${m.id}">${t('common.back')}</a></p>
 <h1>${t('print.title')}</h1>
 <table class="facts">

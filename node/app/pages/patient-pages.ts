@@ -8,7 +8,7 @@ import type { Clock } from '../../../lib/clock.js';
 import type { CaseDrafts } from '../../cases/case-drafts.js';
 import { journeyFor, type JourneyDeps } from '../../cases/case-journey.js';
 import { ageYears, DOC_KINDS, SEXES, validatePatient, type FieldErrors, type Patient, type PatientStore } from '../../patients/patient-store.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../../lib/web/html.js';
 import { sendPage } from '../layout.js';
 import { field, formBody, journeyBadge, select, when } from './form-fields.js';
 

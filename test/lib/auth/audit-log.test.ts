@@ -2,7 +2,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { openDatabase } from '../../../lib/sqlite.js';
-import { AuditLog } from '../../../node/auth/audit-log.js';
+import { AuditLog } from '../../../lib/auth/audit-log.js';
 import { testDb } from '../../support/db.js';
 import { tempDir } from '../../support/paths.js';
 

@@ -1,6 +1,6 @@
 /** The sign-in limiter, pure: a clock moved by hand. */
 import t from 'tap';
-import { LoginLimiter } from '../../../node/auth/login-limiter.js';
+import { LoginLimiter } from '../../../lib/auth/login-limiter.js';
 
 const MIN = 60_000;
 

@@ -1,0 +1,135 @@
+/**
+ * The specialist's case view: patient and earlier cases from any post,
+ * vitals with flags, photos at full resolution, each ECG in the standard
+ * layout, the thread with delivery and read receipts, and the answer form.
+ * Only a specialist of the case's specialty opens it; every view is audited
+ * (Law 29733), and the first one tells the post the case was seen.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../../lib/clock.js';
+import { isChasquiError } from '../../../lib/errors.js';
+import { html } from '../../../lib/web/html.js';
+import { HUB_AREAS } from '../../auth/hub-access.js';
+import type { HubCase, HubCaseStore } from '../../cases/case-store.js';
+import type { CaseThreads } from '../../cases/case-threads.js';
+import type { CounterReferenceInput } from '../../cases/counter-references.js';
+import type { Hub } from '../../hub.js';
+import type { Router } from '../../routing/router.js';
+import { sendForbidden, sendPage } from '../layout.js';
+import { answerForm, earlierCases, patientLine, patientOf, threadView, vitalsTable } from './review-views.js';
+
+export interface ReviewDeps {
+  cases: HubCaseStore;
+  threads: CaseThreads;
+  router: Router;
+  clock: Clock;
+  sendCounterReference: Hub['sendCounterReference'];
+  markSeen: Hub['markSeen'];
+}
+
+type Params = { Params: { postId: string; caseId: string } };
+const ECG = 'application/vnd.chasqui.ecg';
+
+export function caseReviewPage(app: FastifyInstance, d: ReviewDeps): void {
+  const guard = { preHandler: app.requireUser(HUB_AREAS.cases) };
+
+  app.get('/casos', guard, async (req, reply) => {
+    const t = req.t;
+    const mine = d.cases.list(300).filter((c) => mayReview(req, d, c));
+    const rows = mine.map((c) => html`<tr><td><a href="/casos/${c.postId}/${c.caseId}">${patientLine(c.body as Record<string, unknown>)}</a></td><td>${String((c.body as { reason?: string }).reason ?? '')}</td><td>${c.postId}</td><td>${c.receivedAt.slice(0, 16).replace('T', ' ')}</td><td>${d.router.store.get(c.postId, c.caseId)?.answeredAt ? t('review.answered') : ''}</td></tr>`);
+    return sendPage(req, reply, { title: t('review.casesTitle'), section: 'cases', body: html`<table><tbody>${rows}</tbody></table>` });
+  });
+
+  app.get<Params>('/casos/:postId/:caseId', guard, async (req, reply) => {
+    const c = d.cases.find(req.params.postId, req.params.caseId);
+    if (!c) return reply.callNotFound();
+    if (!mayReview(req, d, c)) return deny(req, reply, c);
+    const user = req.user!;
+    app.audit.record({ actor: user.username, action: 'case.view', target: `${c.postId}/${c.caseId}`, detail: { patient: patientOf(c.body as Record<string, unknown>).document?.number } });
+    const a = d.router.store.get(c.postId, c.caseId);
+    if (a && !a.openedAt) d.router.open(c.postId, c.caseId, user.username, new Date(d.clock.now()));
+    if (a) d.markSeen(c.postId, c.caseId, a.specialty);
+    return sendPage(req, reply, page(req, d, c));
+  });
+
+  app.post<Params & { Body: Record<string, string> }>('/casos/:postId/:caseId/respuesta', guard, async (req, reply) => {
+    const c = d.cases.find(req.params.postId, req.params.caseId);
+    if (!c) return reply.callNotFound();
+    if (!mayReview(req, d, c)) return deny(req, reply, c);
+    const user = req.user!;
+    const form = req.body ?? {};
+    try {
+      const sent = d.sendCounterReference(c.postId, c.caseId, counterReferenceOf(form, user.displayName, d.router.store.get(c.postId, c.caseId)?.specialty ?? user.specialties[0] ?? ''));
+      app.audit.record({ actor: user.username, action: `case.${form.type === 'question' ? 'ask' : 'answer'}`, target: `${c.postId}/${c.caseId}`, detail: { message: sent.id } });
+      return reply.redirect(`/casos/${c.postId}/${c.caseId}?ok=1`, 303);
+    } catch (err) {
+      if (!isChasquiError(err, 'CHASQUI_ERR_BAD_REQUEST')) throw err;
+      return sendPage(req, reply, page(req, d, c, form, err.message), 400);
+    }
+  });
+}
+
+/** A specialist reviews the cases of the specialties in their account; the routing decided the case's. */
+function mayReview(req: FastifyRequest, d: ReviewDeps, c: HubCase): boolean {
+  const specialty = d.router.store.get(c.postId, c.caseId)?.specialty;
+  return !!specialty && req.user!.specialties.includes(specialty);
+}
+
+function deny(req: FastifyRequest, reply: FastifyReply, c: HubCase): FastifyReply {
+  req.server.audit.record({ actor: req.user!.username, action: 'access.denied', target: `${c.postId}/${c.caseId}`, detail: { reason: 'specialty' } });
+  return sendForbidden(req, reply);
+}
+
+function page(req: FastifyRequest, d: ReviewDeps, c: HubCase, form?: Record<string, string>, error?: string) {
+  const t = req.t;
+  const body = c.body as Record<string, unknown>;
+  const p = patientOf(body);
+  const api = `/api/posts/${encodeURIComponent(c.postId)}/cases/${encodeURIComponent(c.caseId)}`;
+  const photos = c.attachments.filter((a) => a.mediaType.startsWith('image/'));
+  const ecgs = c.attachments.filter((a) => a.mediaType === ECG);
+  const earlier = earlierCases(d.cases.list(1000), c);
+  const ok = (req.query as { ok?: string }).ok;
+  const content = html`
+    <section class="card"><h2>${t('review.patient')}</h2>
+      <p>${patientLine(body)} · ${p.document?.kind ?? ''} ${p.document?.number ?? ''} · ${p.community ?? ''} · ${t('review.post')} ${c.postId}</p>
+      <p><strong>${t('review.reason')}</strong> ${String(body.reason ?? '')}</p>
+      <p><strong>${t('review.history')}</strong> ${String(body.history ?? '')}</p>
+      ${earlier.length ? html`<p>${t('review.earlier')}: ${earlier.map((e) => html`<a href="/casos/${e.postId}/${e.caseId}">${e.receivedAt.slice(0, 10)} · ${String((e.body as { reason?: string }).reason ?? '')}</a> `)}</p>` : ''}
+    </section>
+    ${routingNote(req, d, c)}
+    <section class="card"><h2>${t('review.vitals')}</h2>${vitalsTable(t, body)}</section>
+    ${photos.length ? html`<section class="card"><h2>${t('review.photos')}</h2><div class="photos">${photos.map((a) => html`<a href="/api/blobs/${a.sha256}" target="_blank"><img src="/api/blobs/${a.sha256}" alt="${a.name}" loading="lazy"></a>`)}</div><p class="hint">${t('review.photoZoom')}</p></section>` : ''}
+    ${ecgs.map((a) => html`<section class="card"><h2>ECG · ${a.name}</h2><div class="ecg-mount" data-src="${api}/attachments/${encodeURIComponent(a.name)}/ecg.json"></div></section>`)}
+    <section><h2>${t('review.thread')}</h2>${threadView(t, d.threads.thread(c.postId, c.caseId))}</section>
+    <section><h2>${t('review.answerTitle')}</h2>${answerForm(t, `/casos/${c.postId}/${c.caseId}/respuesta`, form, error)}</section>
+    <p><a href="${api}/fhir">${t('review.fhir')}</a></p>`;
+  return {
+    title: t('review.title'), section: 'cases', body: content, scripts: ['ecg-viewer.js', 'review.js'],
+    ...(ok ? { flash: { kind: 'ok' as const, text: t('review.sent') } } : {}),
+  };
+}
+
+/** Why the case is here and every escalation it went through, so a late case's history is in plain sight. */
+function routingNote(req: FastifyRequest, d: ReviewDeps, c: HubCase) {
+  const t = req.t;
+  const a = d.router.store.get(c.postId, c.caseId);
+  if (!a) return '';
+  const esc = d.router.store.escalations(c.postId, c.caseId);
+  // Built-in rules have words in every language; a region's own rules show their English reason.
+  const why = ['explicit', 'ecg', 'skinPhoto', 'obstetric', 'paediatric', 'default'].includes(a.rule) ? t(`review.rule.${a.rule}`) : a.reason;
+  return html`<section class="card routing"><p>${t('review.routed', { specialty: t(`specialty.${a.specialty}`), reason: why })}</p>
+    ${esc.length ? html`<ul class="escalations">${esc.map((e) => html`<li><span class="badge overdue">${t('review.escalated')}</span> ${e.at.slice(0, 16).replace('T', ' ')} · ${e.from ?? t('queue.shared')} → ${e.to ?? '—'} · ${e.reason}</li>`)}</ul>` : ''}</section>`;
+}
+
+function counterReferenceOf(f: Record<string, string>, author: string, specialty: string): CounterReferenceInput {
+  const base = { author: { name: author, specialty } };
+  if (f.type === 'question') return { ...base, type: 'question', question: f.question ?? '' };
+  const diagnoses = [0, 1, 2].map((i) => ({ code: (f[`dx${i}code`] ?? '').trim().toUpperCase(), text: (f[`dx${i}text`] ?? '').trim() })).filter((x) => x.code || x.text);
+  const out: CounterReferenceInput = { ...base, type: 'answer', assessment: f.assessment ?? '' };
+  if (diagnoses.length) out.diagnoses = diagnoses;
+  if (f.treatment) out.treatment = f.treatment;
+  if (f.recommendations) out.recommendations = f.recommendations;
+  out.referral = f.refer ? { needed: true, where: f.referWhere ?? '', urgency: f.referUrgency === 'urgent' ? 'urgent' : 'routine' } : { needed: false };
+  if (f.followUp) out.followUp = f.followUp;
+  return out;
+}

@@ -1,0 +1,51 @@
+/**
+ * The specialist's queue: their own cases and their specialties' shared
+ * queue, urgent first and then by how long each has waited, with filters by
+ * post and specialty. A signed-in specialist's username is their roster id.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../../../lib/clock.js';
+import { html } from '../../../lib/web/html.js';
+import { HUB_AREAS } from '../../auth/hub-access.js';
+import type { HubCaseStore } from '../../cases/case-store.js';
+import type { QueueItem } from '../../routing/routing-store.js';
+import type { Router } from '../../routing/router.js';
+import { SPECIALTIES, type Specialty } from '../../routing/routing-rules.js';
+import { sendPage } from '../layout.js';
+import { patientLine, waited } from './review-views.js';
+
+export function queuePage(app: FastifyInstance, d: { router: Router; cases: HubCaseStore; clock: Clock }): void {
+  app.get<{ Querystring: { post?: string; especialidad?: string } }>('/cola', { preHandler: app.requireUser(HUB_AREAS.queue) }, async (req, reply) => {
+    const t = req.t;
+    const user = req.user!;
+    const specialty = SPECIALTIES.includes(req.query.especialidad as Specialty) ? (req.query.especialidad as Specialty) : undefined;
+    const filters = { ...(req.query.post ? { postId: req.query.post } : {}), ...(specialty ? { specialty } : {}) };
+    const now = new Date(d.clock.now());
+    const items = d.router.store.queue(user.username, user.specialties, now, filters);
+    const rows = items.map((q) => row(req, d, q, now.getTime()));
+    const body = html`
+      <form method="get" action="/cola" class="card filters">
+        <label>${t('queue.filter.post')} <input name="post" value="${req.query.post ?? ''}" autocomplete="off"></label>
+        <label>${t('queue.filter.specialty')} <select name="especialidad"><option value="">${t('queue.filter.all')}</option>
+          ${user.specialties.map((s) => html`<option value="${s}"${s === specialty ? html` selected` : ''}>${t(`specialty.${s}`)}</option>`)}</select></label>
+        <button>${t('queue.filter.apply')}</button>
+      </form>
+      ${items.length
+        ? html`<table class="queue"><thead><tr><th>${t('queue.col.priority')}</th><th>${t('queue.col.waiting')}</th><th>${t('queue.col.patient')}</th><th>${t('queue.col.reason')}</th><th>${t('queue.col.post')}</th><th>${t('queue.col.specialty')}</th><th>${t('queue.col.assignee')}</th></tr></thead><tbody>${rows}</tbody></table>`
+        : html`<p class="muted">${t('queue.empty')}</p>`}`;
+    return sendPage(req, reply, { title: t('queue.title'), section: 'queue', body });
+  });
+}
+
+function row(req: FastifyRequest, d: { cases: HubCaseStore }, q: QueueItem, now: number) {
+  const t = req.t;
+  const c = d.cases.find(q.postId, q.caseId);
+  const body = (c?.body ?? {}) as Record<string, unknown>;
+  const overdue = q.deadline !== null && q.deadline < now && !q.openedAt;
+  return html`<tr class="${q.priority}${overdue ? ' overdue' : ''}">
+    <td><span class="badge ${q.priority}">${t(`priority.${q.priority}`)}</span>${overdue ? html` <span class="badge overdue">${t('queue.overdue')}</span>` : ''}</td>
+    <td>${waited(t, q.waitingMs)}</td>
+    <td><a href="/casos/${q.postId}/${q.caseId}">${patientLine(body)}</a></td>
+    <td>${String(body.reason ?? '')}</td><td>${q.postId}</td><td>${t(`specialty.${q.specialty}`)}</td>
+    <td>${q.assignee ?? t('queue.shared')}${q.openedAt ? html` · ${t('queue.opened')}` : ''}</td></tr>`;
+}

@@ -1,0 +1,73 @@
+/** Pieces of the specialist's pages: the patient line, waiting time, vitals, the thread, the answer form. */
+import type { Translate } from '../../../lib/web/i18n.js';
+import { html, type Html } from '../../../lib/web/html.js';
+import type { HubCase } from '../../cases/case-store.js';
+import type { ThreadMessage } from '../../cases/case-threads.js';
+
+type Body = Record<string, unknown>;
+type Patient = { names?: string; surnames?: string; document?: { kind?: string; number?: string }; ageYears?: number; ageEstimated?: boolean; sex?: string; community?: string };
+
+export function patientOf(body: Body): Patient {
+  return (body.patient ?? {}) as Patient;
+}
+
+export function patientLine(body: Body): string {
+  const p = patientOf(body);
+  const name = [p.surnames, p.names].filter(Boolean).join(', ');
+  return [name || '—', p.ageYears !== undefined ? `${p.ageYears}${p.ageEstimated ? '~' : ''} a` : '', p.sex ?? ''].filter(Boolean).join(' · ');
+}
+
+export function waited(t: Translate, ms: number): string {
+  const min = Math.floor(ms / 60_000);
+  if (min < 60) return t('time.minutes', { n: min });
+  const h = Math.floor(min / 60);
+  return h < 48 ? t('time.hoursMinutes', { h, m: min % 60 }) : t('time.days', { n: Math.floor(h / 24) });
+}
+
+/** Vitals as the post sent them, out-of-range ones flagged (the post's rules travel with the values). */
+export function vitalsTable(t: Translate, body: Body): Html {
+  const vitals = (body.vitals ?? {}) as Record<string, { value: number; unit: string; flag?: string }>;
+  const rows = Object.entries(vitals).map(([k, v]) => html`<tr class="${v.flag ? 'flagged' : ''}"><th>${t(`vitals.${k}`)}</th><td>${v.value} ${v.unit}</td><td>${v.flag ? html`<span class="badge flag-${v.flag}">${t(`vitals.flag.${v.flag}`)}</span>` : ''}</td></tr>`);
+  return rows.length ? html`<table class="vitals">${rows}</table>` : html`<p class="muted">${t('review.noVitals')}</p>`;
+}
+
+export function threadView(t: Translate, thread: ThreadMessage[]): Html {
+  const shown = thread.filter((m) => m.type !== 'seen');
+  if (!shown.length) return html`<p class="muted">${t('review.noMessages')}</p>`;
+  return html`${shown.map((m) => {
+    const b = m.body as Body & { author?: { name?: string } };
+    const receipt = m.direction === 'down'
+      ? html`<span class="muted">${m.readAt ? t('review.readBy', { who: m.readBy ?? '', at: m.readAt.slice(0, 16).replace('T', ' ') }) : m.deliveredAt ? t('review.delivered') : t('review.onItsWay')}</span>`
+      : '';
+    const text = m.type === 'question' ? b.question : m.type === 'reply' ? b.text : b.assessment;
+    return html`<article class="card msg ${m.direction}"><p class="muted">${t(`review.type.${m.type}`)} · ${b.author?.name ?? ''} · ${m.at.slice(0, 16).replace('T', ' ')} ${receipt}</p><p>${String(text ?? '')}</p></article>`;
+  })}`;
+}
+
+/** Earlier cases of the same person, from any post: matched by identity document. */
+export function earlierCases(all: HubCase[], current: HubCase): HubCase[] {
+  const doc = patientOf(current.body as Body).document;
+  if (!doc?.number) return [];
+  return all.filter((c) => c !== current && c.caseId !== current.caseId && patientOf(c.body as Body).document?.number === doc.number && patientOf(c.body as Body).document?.kind === doc.kind);
+}
+
+export function answerForm(t: Translate, action: string, values: Record<string, string> = {}, error?: string): Html {
+  const v = (k: string) => values[k] ?? '';
+  const dx = [0, 1, 2].map((i) => html`<div class="grid"><label>${t('review.dxCode')} <input name="dx${i}code" value="${v(`dx${i}code`)}" placeholder="I48.9" autocomplete="off"></label><label>${t('review.dxText')} <input name="dx${i}text" value="${v(`dx${i}text`)}"></label></div>`);
+  return html`<form method="post" action="${action}" class="card answer-form">
+    ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+    <fieldset><legend>${t('review.kind')}</legend>
+      <label><input type="radio" name="type" value="answer"${v('type') !== 'question' ? html` checked` : ''}> ${t('review.type.answer')}</label>
+      <label><input type="radio" name="type" value="question"${v('type') === 'question' ? html` checked` : ''}> ${t('review.type.question')}</label></fieldset>
+    <label for="assessment">${t('review.assessment')}</label><textarea id="assessment" name="assessment">${v('assessment')}</textarea>
+    <p class="hint">${t('review.dxHint')}</p>${dx}
+    <label for="treatment">${t('review.treatment')}</label><textarea id="treatment" name="treatment">${v('treatment')}</textarea>
+    <label for="recommendations">${t('review.recommendations')}</label><textarea id="recommendations" name="recommendations">${v('recommendations')}</textarea>
+    <div class="grid"><label><input type="checkbox" name="refer" value="1"${v('refer') ? html` checked` : ''}> ${t('review.refer')}</label>
+      <label>${t('review.referWhere')} <input name="referWhere" value="${v('referWhere')}"></label>
+      <label>${t('review.referUrgency')} <select name="referUrgency"><option value="routine">${t('priority.routine')}</option><option value="urgent"${v('referUrgency') === 'urgent' ? html` selected` : ''}>${t('priority.urgent')}</option></select></label></div>
+    <label for="followUp">${t('review.followUp')}</label><input id="followUp" type="date" name="followUp" value="${v('followUp')}">
+    <label for="question">${t('review.question')}</label><textarea id="question" name="question">${v('question')}</textarea>
+    <button>${t('review.send')}</button>
+  </form>`;
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Provisions a health post's box (Raspberry Pi OS / Debian) over ssh, from a laptop.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+usage() {
+  cat <<'HELP'
+Usage: scripts/provision-post.sh --host pi@10.0.0.5 --post-id yarinacocha-1 \
+         --hub-url mqtts://hub.example.pe:8883 --hub-password-file FILE \
+         [--ssh-opts "OPTS"] [--tarball chasqui-X.Y.Z.tgz] [--http-host 0.0.0.0] [--http-port 8080] [--local]
+
+On the post (as root, or through passwordless sudo):
+  1. Node.js 20: kept if `node` is already 20 or newer; else from Debian if its candidate is
+     20+ (trixie), else from NodeSource's node_20.x apt repository (bookworm and Raspberry Pi
+     OS bookworm ship 18, too old for chasqui).
+  2. the system user `chasqui` (no login, in group dialout for the serial ports).
+  3. /etc/chasqui (root:chasqui 0750), /var/lib/chasqui (chasqui 0750), /opt/chasqui/releases.
+  4. the release tarball into /opt/chasqui/releases/X.Y.Z, production dependencies, `current`.
+  5. /etc/chasqui/post.json (0640 root:chasqui) from the arguments; bridge.json if absent.
+  6. the units chasqui-bridge and chasqui-post, enabled and started; waits for /healthz.
+`chasqui hub add-post ID` at the hub prints the post id and the password to put in FILE.
+Running it again is safe: it keeps the user and directories and rewrites post.json.
+Environment (tests): CHASQUI_PREFIX, CHASQUI_ETC, CHASQUI_STATE, CHASQUI_UNIT_DIR, CHASQUI_USER,
+CHASQUI_RESTART_CMD (starts the post where systemd is not PID 1).
+HELP
+}
+
+POST_ID='' HUB_URL='' PASSWORD_FILE='' TARBALL='' HTTP_HOST='' HTTP_PORT=8080
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --host) need_value "$@"; CHASQUI_HOST="$2"; shift 2 ;;
+    --ssh-opts) need_value "$@"; CHASQUI_SSH_OPTS="$2"; shift 2 ;;
+    --local) CHASQUI_LOCAL=1; shift ;;
+    --post-id) need_value "$@"; POST_ID="$2"; shift 2 ;;
+    --hub-url) need_value "$@"; HUB_URL="$2"; shift 2 ;;
+    --hub-password-file) need_value "$@"; PASSWORD_FILE="$2"; shift 2 ;;
+    --tarball) need_value "$@"; TARBALL="$2"; shift 2 ;;
+    --http-host) need_value "$@"; HTTP_HOST="$2"; shift 2 ;;
+    --http-port) need_value "$@"; HTTP_PORT="$2"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+require_target
+# The same pattern as postId in node/config.ts: it is also the post's MQTT username.
+[[ "$POST_ID" =~ ^[a-z0-9][a-z0-9-]{0,62}$ ]] || die "--post-id must be lowercase letters, digits and dashes"
+[[ "$HUB_URL" =~ ^mqtts?://[^[:space:]]+$ ]] || die "--hub-url must be mqtt://HOST:PORT or mqtts://HOST:PORT"
+[[ -r "$PASSWORD_FILE" ]] || die "--hub-password-file FILE is required and must be readable"
+[[ "$HTTP_PORT" =~ ^[0-9]+$ ]] || die "--http-port must be a number"
+if [[ -z "$TARBALL" ]]; then
+  TARBALL=$(find . -maxdepth 1 -name 'chasqui-*.tgz' | sort -V | tail -n 1)
+  [[ -n "$TARBALL" ]] || die "no --tarball and no chasqui-*.tgz here (npm run build && npm pack)"
+fi
+[[ -f "$TARBALL" ]] || die "no such tarball: $TARBALL"
+password=$(head -n 1 "$PASSWORD_FILE")
+[[ -n "$password" ]] || die "$PASSWORD_FILE is empty"
+
+STATE_DIR="${CHASQUI_STATE:-/var/lib/chasqui}"
+config=$(mktemp); trap 'rm -f "$config"' EXIT
+chmod 600 "$config"
+http="\"port\": $HTTP_PORT"; [[ -z "$HTTP_HOST" ]] || http="\"host\": $(json_string "$HTTP_HOST"), $http"
+printf '{\n  "postId": %s,\n  "dataDir": %s,\n  "hub": { "url": %s, "password": %s },\n  "http": { %s }\n}\n' \
+  "$(json_string "$POST_ID")" "$(json_string "$STATE_DIR/post")" "$(json_string "$HUB_URL")" "$(json_string "$password")" "$http" > "$config"
+
+# shellcheck disable=SC2016
+BODY='
+tgz="$1"; cfg="$2"; trap "rm -f \"$tgz\" \"$cfg\"" EXIT
+node_major() { node -p "process.versions.node.split(\".\")[0]" 2>/dev/null || echo 0; }
+say "1/6 Node.js"
+if [ "$(node_major)" -ge 20 ]; then
+  say "node $(node -v) already here"
+else
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  candidate=$(apt-cache policy nodejs | awk "/Candidate:/ {print \$2}"); candidate=${candidate#*:}
+  if [ "${candidate%%.*}" -ge 20 ] 2>/dev/null; then
+    say "nodejs $candidate from Debian"; apt-get install -y -q nodejs npm
+  else
+    # NodeSource manual install (github.com/nodesource/distributions): signed repo, node_20.x, includes npm.
+    say "Debian offers nodejs ${candidate:-none} (< 20): adding NodeSource node_20.x"
+    apt-get install -y -q ca-certificates curl gnupg
+    install -d -m 0755 /etc/apt/keyrings
+    curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor --yes -o /etc/apt/keyrings/nodesource.gpg
+    echo "deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_20.x nodistro main" > /etc/apt/sources.list.d/nodesource.list
+    apt-get update -q && apt-get install -y -q nodejs
+  fi
+  [ "$(node_major)" -ge 20 ] || { echo "could not install Node.js 20" >&2; exit 1; }
+fi
+say "2/6 user $SVC_USER"
+if ! id "$SVC_USER" >/dev/null 2>&1; then
+  useradd --system --user-group --home-dir "$STATE" --no-create-home --shell /usr/sbin/nologin "$SVC_USER"
+fi
+if getent group dialout >/dev/null && [ "$SVC_USER" != root ]; then usermod -aG dialout "$SVC_USER"; fi
+say "3/6 directories"
+install -d -m 0755 "$PREFIX" "$PREFIX/releases"
+install -d -m 0750 -o root -g "$SVC_USER" "$ETC"
+install -d -m 0750 -o "$SVC_USER" -g "$SVC_USER" "$STATE"
+say "4/6 release"
+rc=0; v=$(install_release "$tgz") || rc=$?
+if [ "$rc" = 2 ]; then v=$(basename "$(readlink "$PREFIX/current")"); elif [ "$rc" != 0 ]; then exit "$rc"; fi
+switch_current "$PREFIX" "$PREFIX/releases/$v"
+say "release $v is current"
+say "5/6 configuration"
+install -m 0640 -o root -g "$SVC_USER" "$cfg" "$ETC/post.json"
+[ -e "$ETC/bridge.json" ] || { printf "{ \"ports\": [] }\n" > "$ETC/bridge.json"; chown "root:$SVC_USER" "$ETC/bridge.json"; chmod 0640 "$ETC/bridge.json"; }
+say "6/6 services"
+install -d -m 0755 "$UNIT_DIR"
+install -m 0644 "$PREFIX/current/systemd/chasqui-post.service" "$PREFIX/current/systemd/chasqui-bridge.service" "$UNIT_DIR/"
+url=$(post_healthz_url)
+if [ -n "$RESTART_CMD" ]; then
+  restart_units chasqui-bridge chasqui-post
+elif has_systemd; then
+  systemctl daemon-reload
+  systemctl enable chasqui-bridge chasqui-post
+  systemctl restart chasqui-bridge chasqui-post
+else
+  say "systemd is not PID 1 here, so nothing was started. Start it with:"
+  say "  runuser -u $SVC_USER -- node $PREFIX/current/bin/chasqui.js post --config $ETC/post.json"
+  exit 0
+fi
+if wait_healthz "$url" 60; then say "post is up: $url"; else echo "the post did not answer $url within 60 s: run scripts/post-health.sh" >&2; exit 1; fi
+say ""
+say "Next, add the nurses (on the post):"
+say "  sudo runuser -u $SVC_USER -- node $PREFIX/current/bin/chasqui.js post nurse add rosa --name \"Rosa Huaman\" --config $ETC/post.json"
+'
+stamp="$$-$(date +%s)"
+remote_tgz="/tmp/chasqui-release-$stamp.tgz" remote_cfg="/tmp/chasqui-post-$stamp.json"
+log "provisioning ${CHASQUI_HOST:-this machine} as post $POST_ID with $(basename "$TARBALL")"
+copy_to_post "$TARBALL" "$remote_tgz"
+copy_to_post "$config" "$remote_cfg"
+run_remote_script "$(remote_env)$REMOTE_LIB$BODY" "$remote_tgz" "$remote_cfg"
+log "done"

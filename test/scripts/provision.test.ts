@@ -1,0 +1,103 @@
+/**
+ * provision-post.sh over a real sshd on 127.0.0.1 into a throwaway prefix: it installs the
+ * release this test run was compiled from, writes post.json from its arguments, and, since
+ * systemd is not PID 1 here, says how to start the post instead. The test then starts the post
+ * exactly that way, and a case submitted to it arrives at a hub the test runs.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { REPO_ROOT, tempDir } from '../support/paths.js';
+import { freePort } from '../support/ports.js';
+import { startHub } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
+import { hasCommand, runScript, toolMissing } from './script-support.js';
+
+/** The compiled tree this test runs from (dist/ in CI): the release's dist/. */
+const DIST = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** A release tarball as `npm pack` shapes it (compiled code, assets, units), node_modules bundled as a symlink to the repo's. */
+function releaseTarball(dir: string): string {
+  const pkg = join(dir, 'stage', 'package');
+  mkdirSync(pkg, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ ...manifest, version: `${manifest.version}-test` }));
+  for (const d of ['bin', 'systemd']) cpSync(join(REPO_ROOT, d), join(pkg, d), { recursive: true });
+  cpSync(DIST, join(pkg, 'dist'), { recursive: true, filter: (src) => !src.startsWith(join(DIST, 'test')) });
+  // The apps read their locales and public files from the source tree beside dist/ (node/app/app-plugin.ts).
+  for (const d of ['node', 'hub', 'lib', 'firmware-bridge']) {
+    cpSync(join(REPO_ROOT, d), join(pkg, d), { recursive: true, filter: (src) => statSync(src).isDirectory() || !src.endsWith('.ts') });
+  }
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(pkg, 'node_modules'));
+  const tgz = join(dir, 'chasqui-test.tgz');
+  execFileSync('tar', ['-czf', tgz, '-C', join(dir, 'stage'), 'package']);
+  return tgz;
+}
+
+/** sshd on 127.0.0.1 only, root login by a generated key only. */
+async function startSshd(dir: string, t: { teardown(fn: () => void): void }): Promise<string> {
+  const port = await freePort();
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'client_key')]);
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
+  writeFileSync(join(dir, 'sshd_config'), [
+    `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_key')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    `PidFile ${join(dir, 'sshd.pid')}`, 'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no',
+    'UsePAM no', 'StrictModes no', '',
+  ].join('\n'));
+  mkdirSync('/run/sshd', { recursive: true }); // sshd's privilege-separation directory
+  const sshd: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
+  t.teardown(() => { sshd.kill(); });
+  await waitFor(() => new Promise<boolean>((ok) => {
+    const s = connect(port, '127.0.0.1', () => { s.end(); ok(true); }).on('error', () => ok(false));
+  }), { what: 'sshd listening' });
+  return `-p ${port} -i ${join(dir, 'client_key')} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`;
+}
+
+const skip = process.getuid?.() === 0 ? false : 'needs root to run sshd and log in as root';
+t.test('provision over ssh, start the post as told, a case reaches the hub', { skip }, async (t) => {
+  if (toolMissing(t, '/usr/sbin/sshd', 'openssh-server') || !hasCommand('ssh')) return;
+  const { dir, cleanup } = tempDir();
+  t.teardown(cleanup);
+  const hub = await startHub({ dir });
+  t.teardown(() => hub.stop());
+  writeFileSync(join(dir, 'hub-password'), `${hub.posts.register('yarinacocha-1')}\n`);
+  const sshOpts = await startSshd(dir, t);
+  const httpPort = await freePort();
+  const env = { CHASQUI_PREFIX: join(dir, 'opt'), CHASQUI_ETC: join(dir, 'etc'), CHASQUI_STATE: join(dir, 'state'), CHASQUI_UNIT_DIR: join(dir, 'units'), CHASQUI_USER: 'root' };
+
+  const r = await runScript('provision-post.sh', ['--host', 'root@127.0.0.1', '--ssh-opts', sshOpts, '--post-id', 'yarinacocha-1',
+    '--hub-url', hub.brokerUrl(), '--hub-password-file', join(dir, 'hub-password'), '--tarball', releaseTarball(dir), '--http-port', String(httpPort)], env);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /dependencies bundled in the tarball/);
+  t.match(r.stderr, /systemd is not PID 1 here, so nothing was started\. Start it with:/);
+  const current = join(dir, 'opt/current');
+  t.ok(existsSync(join(current, 'bin/chasqui.js')), 'current points at the unpacked release');
+  t.ok(existsSync(join(dir, 'units/chasqui-post.service')) && existsSync(join(dir, 'units/chasqui-bridge.service')), 'units installed');
+  const configFile = join(dir, 'etc/post.json');
+  t.equal(statSync(configFile).mode & 0o777, 0o640, 'post.json is 0640');
+  const config = JSON.parse(readFileSync(configFile, 'utf8')) as { postId: string; dataDir: string; hub: { url: string } };
+  t.same({ postId: config.postId, dataDir: config.dataDir, url: config.hub.url }, { postId: 'yarinacocha-1', dataDir: join(dir, 'state/post'), url: hub.brokerUrl() });
+
+  let log = '';
+  const post = spawn(process.execPath, [join(current, 'bin/chasqui.js'), 'post', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  post.stdout.on('data', (d: Buffer) => { log += d.toString(); });
+  post.stderr.on('data', (d: Buffer) => { log += d.toString(); });
+  t.teardown(() => { post.kill(); });
+  const healthz = `http://127.0.0.1:${httpPort}/healthz`;
+  await waitFor(() => fetch(healthz).then(async (res) => ((await res.json()) as { connected: boolean }).connected).catch(() => false), { what: 'post connected to the hub' })
+    .catch((err: Error) => { throw new Error(`${err.message}; the post said:\n${log.slice(-3000)}`); });
+
+  const health = await runScript('post-health.sh', ['--host', 'root@127.0.0.1', '--ssh-opts', sshOpts], env);
+  t.equal(health.code, 0, health.stdout + health.stderr);
+  t.match(health.stdout, /"postId": "yarinacocha-1"/);
+
+  const submit = execFileSync(process.execPath, [join(current, 'bin/chasqui.js'), 'post', 'submit', '--url', `http://127.0.0.1:${httpPort}`,
+    '--token-file', join(dir, 'state/post/api-token'), '--reason', 'chest pain since this morning'], { encoding: 'utf8' });
+  t.match(submit, /^case /);
+  await waitFor(() => hub.cases.count() === 1, { what: 'the case at the hub', timeoutMs: 20_000 });
+  t.pass('the case arrived at the hub');
+});

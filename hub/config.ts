@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { HttpSchema, LogLevelSchema, MaxBundleSchema } from '../lib/config-schemas.js';
 import { LinkSchema } from '../relay/tuning.js';
+import { LinksConfigSchema } from './links/links-config.js';
 import { RoutingConfigSchema } from './routing/roster-config.js';
 
 export const HubConfigSchema = Type.Object(
@@ -22,6 +23,7 @@ export const HubConfigSchema = Type.Object(
     link: LinkSchema,
     maxBundleBytes: MaxBundleSchema,
     routing: RoutingConfigSchema,
+    links: LinksConfigSchema,
     /** How often the service-level clock is checked for cases nobody opened in time. */
     slaTickMs: Type.Integer({ minimum: 100, default: 60_000 }),
     logLevel: LogLevelSchema,

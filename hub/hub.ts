@@ -15,7 +15,7 @@ import type { Logger } from '../lib/logger.js';
 import { openDatabase, type Db } from '../lib/sqlite.js';
 import { buildBundle, type AttachmentInput } from '../protocol/bundle.js';
 import { Priority, TransferKind, type TransferKindName } from '../protocol/priority.js';
-import { ALL_UP, downTopic, parseTopic } from '../protocol/topics.js';
+import { ALL_HEALTH, ALL_UP, downTopic, parseTopic } from '../protocol/topics.js';
 import { MqttCarrier } from '../relay/mqtt-carrier.js';
 import { Relay } from '../relay/relay.js';
 import { relayTuning } from '../relay/tuning.js';
@@ -26,7 +26,12 @@ import { CaseThreads } from './cases/case-threads.js';
 import { caseSeenSender } from './cases/case-seen.js';
 import { hubAppPlugin } from './app/app-plugin.js';
 import { caseReviewPage } from './app/pages/case-review-page.js';
+import { linksPage } from './app/pages/links-page.js';
 import { queuePage } from './app/pages/queue-page.js';
+import { heartbeatIngest } from './links/heartbeat-ingest.js';
+import { LinkHealthStore } from './links/link-health-store.js';
+import { linkSummaries } from './links/link-summaries.js';
+import { HubLinksMetrics, hubLinksRoutes } from './links/metrics.js';
 import { registerHubAuth, type HubAuth } from './auth/hub-auth.js';
 import { Roster } from './routing/roster.js';
 import { Router } from './routing/router.js';
@@ -62,6 +67,8 @@ export type Hub = {
   threads: CaseThreads;
   /** Specialty, assignee and service-level clock of every case. */
   router: Router;
+  /** Every post's link health, from heartbeats. */
+  links: LinkHealthStore;
   /** Specialists, operators and admins; their sessions; the access log. */
   auth: HubAuth;
   /** Tells the post, once, that a specialist opened its case. */
@@ -92,7 +99,7 @@ export function buildHub(deps: HubDeps): Hub {
   let brokerPort = b.port;
   const brokerUrl = () => (broker ? `mqtt://${b.host === '0.0.0.0' ? '127.0.0.1' : b.host}:${brokerPort}` : b.url!);
   const carrier = new MqttCarrier({
-    url: brokerUrl, clientId: HUB_CLIENT_ID, username: b.username, password: hubPassword, subscriptions: [ALL_UP],
+    url: brokerUrl, clientId: HUB_CLIENT_ID, username: b.username, password: hubPassword, subscriptions: [ALL_UP, ALL_HEALTH],
     keepaliveS: config.link.keepaliveS, reconnectMs: config.link.reconnectMs, connectTimeoutMs: config.link.connectTimeoutMs,
     logger: log.child({ mod: 'mqtt' }),
   });
@@ -115,6 +122,15 @@ export function buildHub(deps: HubDeps): Hub {
   });
   relay.on('received', (postId, id, _kind, receipt) => log.info({ postId, bundle: id, receipt }, 'case received'));
   relay.on('delivered', (_postId, bundleId) => threads.markDelivered(bundleId, new Date(clock.now()).toISOString()));
+  const links = new LinkHealthStore(db, config.links);
+  const ingestHeartbeat = heartbeatIngest({ store: links, clock, logger: log.child({ mod: 'links' }), isKnownPost: (id) => posts.isKnown(id) });
+  // Heartbeats travel beside the relay (QoS 0, latest wins); any message from a post also proves its link is up.
+  carrier.on('message', ({ topic, payload }) => {
+    const t = parseTopic(topic);
+    if (t?.direction === 'health') ingestHeartbeat(topic, payload);
+    else if (t?.direction === 'up' && posts.isKnown(t.postId)) links.messageSeen(t.postId, clock.now());
+  });
+  const linksMetrics = new HubLinksMetrics({ store: links, clock, postIds: () => posts.list().map((p) => p.postId) });
 
   const sendToPost = (postId: string, msg: DownwardMessage) => {
     if (!posts.isKnown(postId)) throw new ChasquiError('CHASQUI_ERR_UNKNOWN_POST', postId);
@@ -139,19 +155,23 @@ export function buildHub(deps: HubDeps): Hub {
   });
   const markSeen = caseSeenSender({ db, threads, clock, sendToPost });
   hubApi(app, { cases, threads, posts, relay, router, sendToPost, isConnected: () => carrier.isConnected, clock });
+  hubLinksRoutes(app, { metrics: linksMetrics, store: links, clock });
   void app.register(async (pages) => {
     queuePage(pages, { router, cases, clock });
+    linksPage(pages, { summaries: linkSummaries(links, () => posts.list()), now: () => clock.now() });
     caseReviewPage(pages, { cases, threads, router, clock, sendCounterReference, markSeen });
   });
 
   let slaTimer: NodeJS.Timeout | undefined;
   return {
-    config, db, relay, cases, threads, router, posts, auth, app, brokerUrl, sendToPost, sendCounterReference, markSeen,
+    config, db, relay, cases, threads, router, links, posts, auth, app, brokerUrl, sendToPost, sendCounterReference, markSeen,
     async start() {
       if (broker) brokerPort = await broker.start();
       await relay.start();
       slaTimer = setInterval(() => {
-        for (const e of router.tick(new Date(clock.now()))) log.warn({ escalation: e }, 'case escalated: not opened in time');
+        const due = router.tick(new Date(clock.now()));
+        for (const e of due) log.warn({ escalation: e }, 'case escalated: not opened in time');
+        linksMetrics.countEscalations(due.length);
       }, config.slaTickMs);
       const url = await app.listen({ host: config.http.host, port: config.http.port });
       log.info({ url, broker: brokerUrl(), mode: b.mode }, 'hub ready');

@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { HttpSchema, LogLevelSchema, MaxBundleSchema } from '../lib/config-schemas.js';
 import { LinkSchema } from '../relay/tuning.js';
+import { HealthConfigSchema } from './health/health-config.js';
 
 export const PostConfigSchema = Type.Object(
   {
@@ -20,6 +21,7 @@ export const PostConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     link: LinkSchema,
+    health: HealthConfigSchema,
     maxBundleBytes: MaxBundleSchema,
     logLevel: LogLevelSchema,
   },

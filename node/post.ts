@@ -30,6 +30,8 @@ import { EcgRecordingStore } from './ecg/ecg-recordings.js';
 import { casesApi } from './http/cases-api.js';
 import { devicesApi } from './http/devices-api.js';
 import { acceptFromHub, acceptsFromHub } from './inbox-handler.js';
+import { HeartbeatSender, softwareVersion } from './health/heartbeat-sender.js';
+import { PostMetrics, postMetricsRoutes } from './health/metrics.js';
 import { ThreadService } from './messages/thread-service.js';
 import { ThreadStore } from './messages/thread-store.js';
 
@@ -95,6 +97,10 @@ export function buildPost(deps: PostDeps): Post {
   relay.on('delivered', (_peer, id) => rate.forget(id));
   relay.on('rejected', (_peer, id) => rate.forget(id));
   const bridge = new BridgeClient(config.bridge.url);
+  const heartbeat = new HeartbeatSender({
+    postId: config.postId, dataDir: config.dataDir, intervalS: config.health.intervalS, carrier, outbox: relay.outbox,
+    bytesSent: () => relay.counters.bytesSent, link: () => relay.linkEstimate(HUB_PEER), clock, logger: log.child({ mod: 'health' }),
+  });
 
   // Base64 inflates by 4/3; leave room for the JSON around it.
   const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger, bodyLimit: Math.ceil(config.maxBundleBytes * 1.4) + 65536 });
@@ -102,10 +108,11 @@ export function buildPost(deps: PostDeps): Post {
   void app.register(appPlugin);
   const auth = registerAuth(app, { db, clock, dataDir: config.dataDir, logger: log });
   app.get('/healthz', async () => ({
-    ok: true, postId: config.postId, connected: carrier.isConnected, queued: relay.outbox.queued().length,
+    ok: true, postId: config.postId, version: softwareVersion(), connected: carrier.isConnected, queued: relay.outbox.queued().length,
     sent: relay.counters, received: relay.inboundCounters,
   }));
-  // Everything but /healthz is for a signed-in nurse or the box's own command line (bearer token).
+  postMetricsRoutes(app, { metrics: new PostMetrics({ snapshot: () => heartbeat.build('schedule'), clock, connected: () => carrier.isConnected }) });
+  // Everything but /healthz and /metrics is for a signed-in nurse or the box's own command line (bearer token).
   void app.register(async (api) => {
     api.addHook('preHandler', api.requireNurse);
     casesApi(api, cases, recordings);
@@ -118,12 +125,15 @@ export function buildPost(deps: PostDeps): Post {
     config, db, relay, cases, store, recordings, threads, patients, drafts, auth, app,
     connected: () => carrier.isConnected,
     async start() {
+      heartbeat.start();
       await relay.start();
       const url = await app.listen({ host: config.http.host, port: config.http.port });
       log.info({ url }, 'post ready');
       return { url };
     },
     async stop() {
+      heartbeat.stop();
+      await heartbeat.idle();
       await app.close();
       await relay.stop();
       db.close();

@@ -17,5 +17,10 @@ export interface Carrier {
   stop(): Promise<void>;
   /** Resolves when the broker has the message (PUBACK); the relay does not wait on it for correctness. */
   publish(topic: string, payload: Buffer): Promise<void>;
+  /**
+   * QoS 0, not retained, dropped when offline: for a heartbeat, where only the
+   * latest matters and a stale one must never be queued or resent.
+   */
+  publishVolatile?(topic: string, payload: Buffer): void;
   on<E extends keyof CarrierEvents>(event: E, listener: CarrierEvents[E]): void;
 }

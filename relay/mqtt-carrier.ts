@@ -95,6 +95,14 @@ export class MqttCarrier implements Carrier {
     });
   }
 
+  publishVolatile(topic: string, payload: Buffer): void {
+    // queueQoSZero is off, so mqtt.js drops this while offline instead of queueing it.
+    if (!this.client || !this.connected) return;
+    this.client.publish(topic, payload, { qos: 0, retain: false }, (err) => {
+      if (err) this.opts.logger.debug({ err: err.message, topic }, 'volatile publish failed');
+    });
+  }
+
   async stop(): Promise<void> {
     const client = this.client;
     this.client = undefined;

@@ -137,6 +137,12 @@ export class Relay extends EventEmitter<RelayEvents> {
     return row;
   }
 
+  /** What the sender has learnt of the link to a peer, for heartbeats and dashboards. */
+  linkEstimate(peer: string): { rttMs: number | null; rateBps: number | null } {
+    const l = this.windows.get(peer)?.link;
+    return { rttMs: l?.smoothedRttMs ?? null, rateBps: l?.rateBytesPerS ?? null };
+  }
+
   /** Bytes acknowledged so far of a transfer still travelling, for progress bars. */
   progress(peer: string, id: string): { acked: number; total: number } | undefined {
     const acked = this.windows.get(peer)?.acked(id);

@@ -6,14 +6,15 @@
  * "contains" the post's own topic, since it would also deliver every other
  * post's traffic.
  */
-import { ALL_UP, downTopic, isValidPostId, parseTopic, upTopic } from '../../protocol/topics.js';
+import { ALL_HEALTH, ALL_UP, downTopic, healthTopic, isValidPostId, parseTopic, upTopic } from '../../protocol/topics.js';
 
 export type BrokerUser = { kind: 'hub' } | { kind: 'post'; postId: string };
 
 export function canPublish(user: BrokerUser, topic: string): boolean {
   if (user.kind === 'post') {
     // A post only ever talks upward; writing to its own `down` would forge hub messages to itself.
-    return isValidPostId(user.postId) && topic === upTopic(user.postId);
+    // Its heartbeat goes on its own health topic, so it can never report for another post.
+    return isValidPostId(user.postId) && (topic === upTopic(user.postId) || topic === healthTopic(user.postId));
   }
   // The hub only answers posts. Writing to an `up` topic would forge a post's message,
   // and the post id must be valid so no wildcard or extra level slips through.
@@ -27,6 +28,7 @@ export function canSubscribe(user: BrokerUser, topicFilter: string): boolean {
   }
   // The hub reads what posts send, never what it sends them; a `down` or `#`
   // subscription would echo its own writes back and double the traffic.
-  if (topicFilter === ALL_UP) return true;
-  return parseTopic(topicFilter)?.direction === 'up';
+  if (topicFilter === ALL_UP || topicFilter === ALL_HEALTH) return true;
+  const direction = parseTopic(topicFilter)?.direction;
+  return direction === 'up' || direction === 'health';
 }

@@ -59,7 +59,7 @@ function checkSha512(password: string, saltB64: string, hashB64: string): boolea
 
 /**
  * One ACL file for any number of posts: each post's username is its post id,
- * so `%u` patterns confine every post to its own two topics without listing
+ * so `%u` patterns confine every post to its own three topics without listing
  * posts, and registering a post never requires rewriting the ACL.
  * Patterns apply to every account, the hub's included; that only grants the
  * hub a post-shaped topic under its own name, which it never uses. The post
@@ -69,13 +69,15 @@ export function mosquittoAclFile(hubUser: string): string {
   checkName(hubUser, 'CHASQUI_ERR_CONFIG');
   return [
     '# Written by Chasqui (chasqui hub mosquitto-files). A post logs in with its post id,',
-    '# publishes only on its own up topic and reads only its own down topic.',
+    '# publishes only on its own up and health topics and reads only its own down topic.',
     `pattern write ${TOPIC_ROOT}/%u/up`,
+    `pattern write ${TOPIC_ROOT}/%u/health`,
     `pattern read ${TOPIC_ROOT}/%u/down`,
     '',
     '# The hub reads every post and writes to every post, nothing else.',
     `user ${hubUser}`,
     `topic read ${TOPIC_ROOT}/+/up`,
+    `topic read ${TOPIC_ROOT}/+/health`,
     `topic write ${TOPIC_ROOT}/+/down`,
     '',
   ].join('\n');

@@ -51,9 +51,11 @@ t.test('the ACL confines posts with %u patterns and names only the hub', async (
   const lines = mosquittoAclFile('chasqui-hub').split('\n').filter((l) => l && !l.startsWith('#'));
   t.same(lines, [
     'pattern write chasqui/v1/%u/up',
+    'pattern write chasqui/v1/%u/health',
     'pattern read chasqui/v1/%u/down',
     'user chasqui-hub',
     'topic read chasqui/v1/+/up',
+    'topic read chasqui/v1/+/health',
     'topic write chasqui/v1/+/down',
   ]);
 });

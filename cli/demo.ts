@@ -52,7 +52,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   const submitted = await submitSamples(post);
   process.stdout.write(`Chasqui demo running (data in ${dir})
   post  ${postUrl}/api/cases      the post's cases and where each one is (${submitted} sample cases submitted)
-  hub   ${hubUrl}/          the specialists' app: sign in as "cardiologia" or "medicina", password "chasqui-demo"
+  hub   ${hubUrl}/          the specialists' app: sign in as "cardiologia" or "medicina" (or "operador" for the links), password "chasqui-demo"
   broker ${brokerUrl}  (embedded aedes)
   ${devices.summary}
   nurse app ${postUrl}/    sign in as "${nurse.username}" with password "${nurse.password}" (a demo account)
@@ -82,6 +82,7 @@ async function demoSpecialists(hub: ReturnType<typeof buildHub>): Promise<void> 
     if (have.has(s.id)) continue;
     await hub.auth.accounts.create({ username: s.id, displayName: s.name, role: 'specialist', kind: 'password', secret: 'chasqui-demo', data: { specialties: s.specialties as never } });
   }
+  if (!have.has('operador')) await hub.auth.accounts.create({ username: 'operador', displayName: 'Óscar Ramírez (demo)', role: 'operator', kind: 'password', secret: 'chasqui-demo' });
 }
 
 /** A nurse account to sign in with; the demo's data folder survives restarts, so it is created once. */

@@ -82,7 +82,7 @@ export function buildHub(deps: HubDeps): Hub {
   const clock = deps.clock ?? systemClock;
   const log = logger.child({ mod: 'hub' });
   const db = openDatabase(join(config.dataDir, 'hub.sqlite'), { maxPageCount: deps.maxPageCount });
-  const posts = new PostRegistry(db);
+  const posts = new PostRegistry(db, clock);
   const cases = new HubCaseStore(db);
   const threads = new CaseThreads(db);
   const router = new Router({ db, cases, roster: new Roster(config.routing), limits: config.routing.sla, rules: config.routing.rules, clock });

@@ -3,6 +3,7 @@
  * thread, checked) and notices. Runs inside the relay's completion
  * transaction, so a message is kept exactly when it is acknowledged.
  */
+import type { Clock } from '../lib/clock.js';
 import { ChasquiError } from '../lib/errors.js';
 import { parseBundle } from '../protocol/bundle.js';
 import { TransferKind, kindName } from '../protocol/priority.js';
@@ -18,7 +19,7 @@ export interface ThreadSink {
   seen(messageId: string, body: unknown): void;
 }
 
-export function acceptFromHub(store: PostCaseStore, thread: ThreadSink, maxRawBytes: number) {
+export function acceptFromHub(store: PostCaseStore, thread: ThreadSink, maxRawBytes: number, clock: Clock) {
   return (_peer: string, kind: number, bytes: Buffer, id: string): string => {
     const { manifest, attachments } = parseBundle(bytes, { expectedId: id, maxRawBytes });
     if (manifest.origin !== 'hub') throw new ChasquiError('CHASQUI_ERR_BUNDLE_MALFORMED', `origin ${manifest.origin} is not the hub`);
@@ -31,7 +32,7 @@ export function acceptFromHub(store: PostCaseStore, thread: ThreadSink, maxRawBy
       thread.seen(manifest.id, manifest.body);
       return `post:${manifest.id}`;
     }
-    store.saveMessage(id, kindName(kind) ?? String(kind), manifest.id, manifest.body, new Date().toISOString());
+    store.saveMessage(id, kindName(kind) ?? String(kind), manifest.id, manifest.body, new Date(clock.now()).toISOString());
     return `post:${manifest.id}`;
   };
 }

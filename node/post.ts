@@ -82,7 +82,7 @@ export function buildPost(deps: PostDeps): Post {
     tuning: relayTuning(config.link, config.maxBundleBytes),
     acceptsKind: acceptsFromHub,
     // The thread service needs the relay to send receipts, so it is reached through this closure.
-    accept: acceptFromHub(store, { counterReference: (id, body, at) => threads.receive(id, body, at), seen: (id, body) => threads.seen(id, body) }, config.maxBundleBytes),
+    accept: acceptFromHub(store, { counterReference: (id, body, at) => threads.receive(id, body, at), seen: (id, body) => threads.seen(id, body) }, config.maxBundleBytes, clock),
   });
   relay.on('delivered', (_peer, id, receipt) => log.info({ bundle: id, receipt }, 'case delivered'));
   relay.on('rejected', (_peer, id, code, reason) => log.error({ bundle: id, code, reason }, 'hub refused a case'));

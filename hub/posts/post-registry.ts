@@ -4,6 +4,7 @@
  * line for an external Mosquitto (written out by `chasqui hub mosquitto-files`).
  */
 import { createHash } from 'node:crypto';
+import { systemClock, type Clock } from '../../lib/clock.js';
 import type { Db } from '../../lib/sqlite.js';
 import { migrate } from '../../lib/sqlite.js';
 import { ChasquiError } from '../../lib/errors.js';
@@ -34,7 +35,7 @@ export class PostRegistry {
   /** Posts are never unregistered, so a yes can be remembered; a no is asked again (add-post may run meanwhile). */
   private readonly known = new Set<string>();
 
-  constructor(db: Db) {
+  constructor(db: Db, private readonly clock: Clock = systemClock) {
     migrate(db, 'hub-posts', MIGRATIONS);
     this.q = {
       insert: db.prepare('INSERT INTO posts (post_id, name, password_hash, mosquitto_line, created_at) VALUES (?, ?, ?, ?, ?)'),
@@ -54,7 +55,7 @@ export class PostRegistry {
     const hash = hashPassword(password);
     const line = mosquittoPasswdLine(postId, password);
     if (this.isKnown(postId)) this.q.rotate.run(hash, line, postId);
-    else this.q.insert.run(postId, name, hash, line, new Date().toISOString());
+    else this.q.insert.run(postId, name, hash, line, new Date(this.clock.now()).toISOString());
     return password;
   }
 

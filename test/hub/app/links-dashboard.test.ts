@@ -28,8 +28,8 @@ t.test('operators see every post\'s link, with silent and growing backlogs flagg
     hub.links.record(sampleHeartbeat({ postId: 'yarinacocha-1', at: at(i * 300_000), queue: { items: i % 3, bytes: (i % 3) * 40_000, oldestQueuedAt: null },
       link: { rttMs: 600 + (i % 7) * 20, rateBps: 6000, bytesSent: 1e6 + (48 * 12 - i) * 50_000, bytesReceived: 1e4 } }), now - i * 300_000);
   }
-  // Silent: last heard three days ago.
-  for (let i = 5; i >= 0; i--) hub.links.record(sampleHeartbeat({ postId: 'masisea-2', at: at(3 * 24 * HOUR + i * HOUR) }), now - 3 * 24 * HOUR - i * HOUR);
+  // Silent: last heard three days ago, nothing queued (so silent, not stuck).
+  for (let i = 5; i >= 0; i--) hub.links.record(sampleHeartbeat({ postId: 'masisea-2', at: at(3 * 24 * HOUR + i * HOUR), queue: { items: 0, bytes: 0, oldestQueuedAt: null } }), now - 3 * 24 * HOUR - i * HOUR);
   // Backlog growing, oldest case queued 30 h ago.
   for (let i = 6; i >= 0; i--) {
     hub.links.record(sampleHeartbeat({ postId: 'iparia-3', at: at(i * 300_000), queue: { items: 10 - i, bytes: (10 - i) * 300_000, oldestQueuedAt: at(30 * HOUR) },

@@ -18,11 +18,23 @@ export function chromiumSkip(): string | false {
   return `${CHROMIUM} not installed (apt-get install chromium)`;
 }
 
+/**
+ * The browser is the person's phone, with its own clock: when the suite runs
+ * under libfaketime (the servers a year ahead), Chromium must not inherit it,
+ * or its own timers stall and pages never load.
+ */
+function browserEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'LD_PRELOAD' && !k.startsWith('FAKETIME')) env[k] = v;
+  return env;
+}
+
 export async function launchBrowser(): Promise<Browser> {
   // The machine's network is closed: without these, Chromium keeps trying Google's services.
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
+    env: browserEnv(),
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }

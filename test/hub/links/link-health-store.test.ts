@@ -35,7 +35,7 @@ t.test('online within twice the interval of a heartbeat or any message; offline 
   t.ok(h.online);
   t.notOk(h.flags.silent);
   t.equal(h.lastSeenAt, new Date(clock.ms).toISOString());
-  t.same(h.backlog, sampleHeartbeat().queue);
+  t.same(h.backlog, sampleHeartbeat({ at: new Date(clock.ms).toISOString() }).queue);
   t.equal(h.rttMs, 640);
   clock.ms += 10 * MIN + 1;
   h = store.health('post-a', clock.ms);

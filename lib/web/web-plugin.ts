@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { AuditSink } from '../auth/audit-log.js';
+import { DEFAULT_TIME_ZONE } from '../time-zone.js';
 import type { I18n, Translate } from './i18n.js';
 
 declare module 'fastify' {
@@ -17,6 +18,8 @@ declare module 'fastify' {
     i18n: I18n;
     /** Set by the app's auth plugin: the access log. */
     audit: AuditSink;
+    /** The region's IANA time zone every time on a page is shown in (lib/web/time-format.ts). */
+    timeZone: string;
   }
   interface FastifyRequest {
     t: Translate;
@@ -26,11 +29,19 @@ declare module 'fastify' {
 export const LANG_COOKIE = 'lang';
 export const SHARED_PUBLIC_DIR = join(import.meta.dirname, '../../../lib/web/public');
 
-export type WebOptions = { i18n: I18n; publicDir: string };
+export type WebOptions = {
+  i18n: I18n;
+  publicDir: string;
+  /** config.region.timeZone; America/Lima when not given. */
+  timeZone?: string;
+};
 
 /** Call from inside the app's fastify-plugin, so the decorations reach every route. */
-export async function registerWeb(app: FastifyInstance, { i18n, publicDir }: WebOptions): Promise<void> {
+export async function registerWeb(app: FastifyInstance, { i18n, publicDir, timeZone }: WebOptions): Promise<void> {
   app.decorate('i18n', i18n);
+  app.decorate('timeZone', timeZone ?? DEFAULT_TIME_ZONE);
+  // A missing key shows the nurse a code: say so once per key, so it is fixed before anyone reads it.
+  i18n.onMissing((m) => app.log.warn({ key: m.key, lang: m.lang, kind: m.kind }, 'translation missing'));
   app.decorateRequest('t', null as unknown as Translate);
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);

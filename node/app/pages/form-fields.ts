@@ -73,7 +73,7 @@ export function journeyBadge(req: FastifyRequest, j: Journey): Html {
 }
 
 // One way to write a time on every page (lib/web/time-format.ts); re-exported for the pages that import it from here.
-export { when } from '../../../lib/web/time-format.js';
+export { when, withZone } from '../../../lib/web/time-format.js';
 
 export function formBody(body: unknown): Record<string, unknown> {
   return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};

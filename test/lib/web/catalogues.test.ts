@@ -22,7 +22,7 @@ import { DOC_KINDS, SEXES } from '../../../node/patients/patient-store.js';
 import type { QualityCode } from '../../../firmware-bridge/capture/signal-quality.js';
 import type { PortState } from '../../../firmware-bridge/serial/device-port.js';
 import type { CaseReply, CaseSeenNotice, CounterReference } from '../../../protocol/case-messages.js';
-import { keysUsed, sourceFiles } from '../../support/i18n-keys.js';
+import { keysUsed, rawKeysIn, sourceFiles } from '../../support/i18n-keys.js';
 
 const members = <K extends string>(r: Record<K, true>): K[] => Object.keys(r) as K[];
 
@@ -99,3 +99,11 @@ for (const a of APPS) {
     }
   });
 }
+
+t.test('a raw key on a page is found; words, names, URLs and file names are not', async (t) => {
+  const known = new Set(Object.keys(I18n.load(LOCALES_DIR).catalogs.get('es')!));
+  t.same(rawKeysIn('<p class="muted">inbox.type.seen · · 02/12/2026</p>', known), ['inbox.type.seen'], 'the key from issue 10');
+  t.same(rawKeysIn('<td>cases.state.sent</td><td>audit.action.case.view</td>', known), ['cases.state.sent', 'audit.action.case.view']);
+  const words = '<p>Dra. Carmen Quispe, p. ej. 36.8 °C</p><a href="/casos/x.y">canon_hdr_NO.jpg</a><code>{"inbox.type":"x"}</code><script>t("inbox.x")</script><p>https://hub.example.pe/cola</p><img alt="inbox.photo">';
+  t.same(rawKeysIn(words, known), [], 'nothing else');
+});

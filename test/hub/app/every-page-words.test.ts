@@ -25,6 +25,8 @@ function pages(s: WordsScenario) {
     { who: 'admin', url: '/auditoria', status: 200 },
     { who: 'admin', url: '/auditoria?usuario=dra.quispe', status: 200 },
     ...['/entrar', '/entrar?vencio=1', '/entrar?salio=1'].map((url) => ({ who: null, url, status: 200 })),
+    { who: null, url: '/no-existe', status: 404 },
+    { who: 'cardio', url: `/casos/${POST_ID}/no-such-case`, status: 404 },
     // The root only sends each role to its own landing page.
     ...['cardio', 'operator', 'admin'].map((who) => ({ who, url: '/', status: 303 })),
   ];

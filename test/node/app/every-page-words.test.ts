@@ -19,8 +19,9 @@ function pages(s: WordsScenario) {
       '/casos', `/casos/${ids.draft}`, `/casos/${ids.draft}?ok=saved`, `/casos/${ids.draft}?ok=photos`, `/casos/${ids.sent}`, `/casos/${ids.answered}`, `/casos/${ids.asked}`,
       `/casos/${ids.draft}/ecg`, '/dispositivos',
       '/mensajes', `/mensajes/${ids.answer}`, `/mensajes/${ids.question}`, `/mensajes/${ids.seen}`, `/mensajes/${ids.answer}/imprimir`,
-      '/auditoria',
+      '/auditoria', '/no-existe', '/casos/00000000-0000-0000-0000-000000000000/ecg', '/mensajes/00000000-0000-0000-0000-000000000000/imprimir',
     ].map((url) => ({ who: 'rosa', url })),
+    { who: null, url: '/no-existe' },
     { who: 'admin', url: '/auditoria' },
     { who: 'admin', url: '/auditoria?usuario=rosa' },
     ...['/entrar', '/entrar?vencio=1', '/entrar?salio=1'].map((url) => ({ who: null, url })),
@@ -60,6 +61,11 @@ t.test('every nurse page in every language: no missing key, no raw key', async (
       t.same(rawKeysIn(res.body, known), [], `${lang} POST ${b.o.url}: no text that looks like a key`);
     }
   }
+  const gone = await s.askPost(null, 'es', '/no-existe');
+  t.equal(gone.statusCode, 404);
+  t.match(gone.body, /<h1>Página no encontrada<\/h1>/, 'a lost address is a page in the reader\'s language');
+  t.match((await s.askPost('rosa', 'en', '/mensajes/00000000-0000-0000-0000-000000000000/imprimir')).body, /<h1>Page not found<\/h1>/);
+  t.same((await s.askPost('rosa', 'es', '/api/nada')).json(), { error: { code: 'CHASQUI_ERR_NOT_FOUND', message: 'No such thing: GET /api/nada' } }, 'a program still gets JSON');
   t.equal(i18n.missing.length, 0, `no key missing in any catalogue:\n${describeMisses(i18n.missing)}`);
   // A page added later without words checked here fails this line until it is listed above.
   const pagesServed = getRoutes(s.post.app).filter((r) => !NOT_PAGES.some((x) => x.test(r)));

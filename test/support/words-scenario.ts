@@ -10,8 +10,11 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Hub } from '../../hub/hub.js';
 import type { Post } from '../../node/post.js';
+import { readWfdbRecord } from '../../firmware-bridge/ecg/wfdb-files.js';
+import { encodeEcg } from '../../protocol/ecg-codec.js';
 import { form, multipart, register } from '../node/app/nurse-app.js';
-import { sharedFile, tempDir } from './paths.js';
+import { join } from 'node:path';
+import { SHARED_DATA, sharedFile, tempDir } from './paths.js';
 import { startPair } from './stack.js';
 import { waitFor } from './wait.js';
 
@@ -29,7 +32,7 @@ export interface WordsScenario {
   post: Post;
   askPost: Asker;
   askHub: Asker;
-  ids: { patient: string; draft: string; sent: string; answered: string; asked: string; answer: string; question: string; seen: string; reply: string; photo: string };
+  ids: { patient: string; draft: string; sent: string; ecg: string; answered: string; asked: string; answer: string; question: string; seen: string; reply: string; photo: string };
 }
 
 async function signIn(app: FastifyInstance, username: string, secret: string): Promise<string> {
@@ -91,6 +94,17 @@ export async function wordsScenario(t: { teardown(fn: () => Promise<void> | void
   const [sent, answered, asked] = [await newCase('Presión alta en control'), await newCase('Dolor torácico opresivo desde hace 2 horas'), await newCase('Palpitaciones nocturnas')];
   for (const id of [sent, answered, asked]) await send(id);
 
+  // A 12-lead ECG case, as the box's own command line sends one: the review page mounts the viewer.
+  const { header, signals } = await readWfdbRecord(join(SHARED_DATA, 'ecg/ludb/1.hea'));
+  const leads = header.signals.map((x, i) => ({ name: x.description.replace(/^avr$/i, 'aVR').replace(/^avl$/i, 'aVL').replace(/^avf$/i, 'aVF').replace(/^(i+|v\d)$/i, (m) => m.toUpperCase()), unitsPerMv: 1000, baseline: 0, samples: Int32Array.from(signals[i]!) }));
+  const ecg = 'c-ecg-words';
+  post.cases.submit({
+    caseId: ecg, priority: 'urgent',
+    body: { reason: 'Dolor precordial opresivo', history: 'Varón de 58 años, fumador.', specialty: 'cardiology', patient: { names: 'Juan', surnames: 'Mamani Condori', document: { kind: 'DNI', number: '41234567' }, ageYears: 58, sex: 'M', community: 'Masisea' } },
+    attachments: [{ name: 'ecg-12.cqe', mediaType: 'application/vnd.chasqui.ecg', bytes: Buffer.from(encodeEcg({ samplingFrequency: header.samplingFrequency, leads, source: 'LUDB 1' })) }],
+  });
+  await waitFor(() => hub.router.store.get(POST_ID, ecg), { what: 'the ECG case routed at the hub' });
+
   // The specialist opens two cases (the post hears "seen"), answers one and asks about the other.
   for (const id of [answered, asked]) await askHub('cardio', 'es', `/casos/${POST_ID}/${id}`);
   const author = { name: 'Dra. Carmen Quispe', specialty: 'cardiology' };
@@ -107,7 +121,7 @@ export async function wordsScenario(t: { teardown(fn: () => Promise<void> | void
   await nurse(form('POST', `/mensajes/${question}/responder`, { text: 'Sí, con mareo; no se ha desmayado.' }));
   const reply = post.threads.byCase(asked).find((m) => m.type === 'reply')!.id;
   await waitFor(() => hub.threads.thread(POST_ID, asked).some((m) => m.type === 'reply') && hub.threads.thread(POST_ID, answered).some((m) => m.readAt), { what: 'reply and read receipt at the hub' });
-  return { hub, post, askPost, askHub, ids: { patient, draft, sent, answered, asked, answer, question, seen, reply, photo } };
+  return { hub, post, askPost, askHub, ids: { patient, draft, sent, ecg, answered, asked, answer, question, seen, reply, photo } };
 }
 
 /** Every GET route an app serves, as fastify prints its routing tree ("/casos/:id/ecg"). */

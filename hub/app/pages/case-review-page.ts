@@ -17,6 +17,7 @@ import type { CounterReferenceInput } from '../../cases/counter-references.js';
 import type { Hub } from '../../hub.js';
 import type { Router } from '../../routing/router.js';
 import { sendForbidden, sendPage } from '../layout.js';
+import { ecgViewerWords } from './ecg-words.js';
 import { answerForm, earlierCases, patientLine, patientOf, threadView, vitalsTable } from './review-views.js';
 
 export interface ReviewDeps {
@@ -100,7 +101,7 @@ function page(req: FastifyRequest, d: ReviewDeps, c: HubCase, form?: Record<stri
     ${routingNote(req, d, c)}
     <section class="card"><h2>${t('review.vitals')}</h2>${vitalsTable(t, body)}</section>
     ${photos.length ? html`<section class="card"><h2>${t('review.photos')}</h2><div class="photos">${photos.map((a) => html`<a href="/api/blobs/${a.sha256}" target="_blank"><img src="/api/blobs/${a.sha256}" alt="${a.name}" loading="lazy"></a>`)}</div><p class="hint">${t('review.photoZoom')}</p></section>` : ''}
-    ${ecgs.map((a) => html`<section class="card"><h2>ECG · ${a.name}</h2><div class="ecg-mount" data-src="${api}/attachments/${encodeURIComponent(a.name)}/ecg.json"></div></section>`)}
+    ${ecgs.map((a) => html`<section class="card"><h2>ECG · ${a.name}</h2><div class="ecg-mount" data-src="${api}/attachments/${encodeURIComponent(a.name)}/ecg.json" data-words="${ecgViewerWords(t)}"></div></section>`)}
     <section><h2>${t('review.thread')}</h2>${threadView(t, d.threads.thread(c.postId, c.caseId), (at) => when(req, at))}</section>
     <section><h2>${t('review.answerTitle')}</h2>${answerForm(t, `/casos/${c.postId}/${c.caseId}/respuesta`, form, error)}</section>
     <p><a href="${api}/fhir">${t('review.fhir')}</a></p>`;

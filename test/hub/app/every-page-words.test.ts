@@ -13,7 +13,7 @@ const NOT_PAGES = [/^\/api\//, /^\/healthz$/, /^\/metrics/, /^\/static\//, /^\/i
 function pages(s: WordsScenario) {
   const c = (id: string) => `/casos/${POST_ID}/${id}`;
   return [
-    ...['/cola', '/cola?especialidad=cardiology', `/cola?post=${POST_ID}`, '/cola?post=ninguno', '/casos', c(s.ids.sent), c(s.ids.answered), c(s.ids.asked), `${c(s.ids.answered)}?ok=1`].map((url) => ({ who: 'cardio', url, status: 200 })),
+    ...['/cola', '/cola?especialidad=cardiology', `/cola?post=${POST_ID}`, '/cola?post=ninguno', '/casos', c(s.ids.sent), c(s.ids.ecg), c(s.ids.answered), c(s.ids.asked), `${c(s.ids.answered)}?ok=1`].map((url) => ({ who: 'cardio', url, status: 200 })),
     // A dermatologist has an empty queue and may not open a cardiology case; a specialist has no links or access log.
     ...['/cola', '/casos'].map((url) => ({ who: 'derma', url, status: 200 })),
     { who: 'derma', url: c(s.ids.answered), status: 403 },

@@ -1,6 +1,6 @@
 /** The hub's configuration (README.md#configuration). */
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpSchema, LogLevelSchema, MaxBundleSchema } from '../lib/config-schemas.js';
+import { HttpSchema, LogLevelSchema, MaxBundleSchema, RegionSchema } from '../lib/config-schemas.js';
 import { LinkSchema } from '../relay/tuning.js';
 import { LinksConfigSchema } from './links/links-config.js';
 import { RoutingConfigSchema } from './routing/roster-config.js';
@@ -27,6 +27,7 @@ export const HubConfigSchema = Type.Object(
     /** How often the service-level clock is checked for cases nobody opened in time. */
     slaTickMs: Type.Integer({ minimum: 100, default: 60_000 }),
     logLevel: LogLevelSchema,
+    region: RegionSchema,
   },
   { additionalProperties: false },
 );

@@ -148,7 +148,7 @@ export function buildHub(deps: HubDeps): Hub {
 
   const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger });
   installErrorHandler(app);
-  void app.register(hubAppPlugin);
+  void app.register(hubAppPlugin, { timeZone: config.region.timeZone });
   const auth = registerHubAuth(app, { db, clock, logger: log });
   const sendCounterReference = counterReferenceSender({
     db, cases, threads, clock, sendToPost, onAnswered: (postId, caseId, at) => router.answered(postId, caseId, at),

@@ -1,5 +1,6 @@
 /** Config sections every Chasqui program has, so post and hub describe them once. */
-import { Type } from '@sinclair/typebox';
+import { FormatRegistry, Type } from '@sinclair/typebox';
+import { DEFAULT_TIME_ZONE, isTimeZone } from './time-zone.js';
 
 export function HttpSchema(defaultPort: number) {
   return Type.Object(
@@ -14,3 +15,16 @@ export function HttpSchema(defaultPort: number) {
 export const LogLevelSchema = Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info' });
 
 export const MaxBundleSchema = Type.Integer({ minimum: 65536, default: 64 * 1024 * 1024, description: 'Largest bundle accepted, in bytes.' });
+
+// Registered where the schema is defined, so every program that loads a config checks zones the same way.
+FormatRegistry.Set('time-zone', isTimeZone);
+
+export const RegionSchema = Type.Object(
+  {
+    timeZone: Type.String({
+      format: 'time-zone', default: DEFAULT_TIME_ZONE,
+      description: 'The IANA time zone every date and time on the pages, access log and printout is shown in, labelled (e.g. America/Bogota).',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);

@@ -1,6 +1,6 @@
 /** The post's configuration (README.md#configuration). */
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpSchema, LogLevelSchema, MaxBundleSchema } from '../lib/config-schemas.js';
+import { HttpSchema, LogLevelSchema, MaxBundleSchema, RegionSchema } from '../lib/config-schemas.js';
 import { LinkSchema } from '../relay/tuning.js';
 import { HealthConfigSchema } from './health/health-config.js';
 
@@ -24,6 +24,7 @@ export const PostConfigSchema = Type.Object(
     health: HealthConfigSchema,
     maxBundleBytes: MaxBundleSchema,
     logLevel: LogLevelSchema,
+    region: RegionSchema,
   },
   { additionalProperties: false },
 );

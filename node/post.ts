@@ -105,7 +105,7 @@ export function buildPost(deps: PostDeps): Post {
   // Base64 inflates by 4/3; leave room for the JSON around it.
   const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger, bodyLimit: Math.ceil(config.maxBundleBytes * 1.4) + 65536 });
   installErrorHandler(app);
-  void app.register(appPlugin);
+  void app.register(appPlugin, { timeZone: config.region.timeZone });
   const auth = registerAuth(app, { db, clock, dataDir: config.dataDir, logger: log });
   app.get('/healthz', async () => ({
     ok: true, postId: config.postId, version: softwareVersion(), connected: carrier.isConnected, queued: relay.outbox.queued().length,

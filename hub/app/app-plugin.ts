@@ -9,6 +9,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { I18n } from '../../lib/web/i18n.js';
 import { registerWeb } from '../../lib/web/web-plugin.js';
+import { sendPage } from './layout.js';
 import type { HubRole, HubUser } from '../auth/hub-accounts.js';
 
 declare module 'fastify' {
@@ -29,8 +30,8 @@ declare module 'fastify' {
 export const HUB_PUBLIC_DIR = join(import.meta.dirname, '../../../hub/app/public');
 export const HUB_LOCALES_DIR = join(import.meta.dirname, '../../../hub/app/locales');
 
-async function hubApp(app: FastifyInstance, opts: { i18n?: I18n }): Promise<void> {
-  await registerWeb(app, { i18n: opts.i18n ?? I18n.load(HUB_LOCALES_DIR), publicDir: HUB_PUBLIC_DIR });
+async function hubApp(app: FastifyInstance, opts: { i18n?: I18n; timeZone?: string }): Promise<void> {
+  await registerWeb(app, { i18n: opts.i18n ?? I18n.load(HUB_LOCALES_DIR), publicDir: HUB_PUBLIC_DIR, timeZone: opts.timeZone, sendPage });
   app.decorateRequest('user', null);
 }
 

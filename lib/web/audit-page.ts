@@ -9,6 +9,7 @@ import type { AuditLog, StoredAuditEntry } from '../auth/audit-log.js';
 import { html, type Html } from './html.js';
 import type { Translate } from './i18n.js';
 import type { PageOptions } from './page-shell.js';
+import { formatInstant, requestZone, withZone } from './time-format.js';
 
 export type SendPage = (req: FastifyRequest, reply: FastifyReply, o: PageOptions, status?: number) => FastifyReply;
 
@@ -19,8 +20,7 @@ export type AuditView =
 /** An action's name in words if the catalogue has it, else its code (other areas add actions freely). */
 function actionLabel(t: Translate, action: string): string {
   const key = `audit.action.${action}`;
-  const label = t(key);
-  return label === key ? action : label;
+  return t.has(key) ? t(key) : action;
 }
 
 function actorLabel(t: Translate, actor: string): string {
@@ -41,12 +41,13 @@ ${actors.map((a) => html`<option value="${a}"${a === f.actor ? html` selected` :
 </form>`;
 }
 
-function rows(t: Translate, entries: StoredAuditEntry[]): Html {
-  const when = new Intl.DateTimeFormat(t.lang === 'es' ? 'es-PE' : t.lang, { dateStyle: 'short', timeStyle: 'medium' });
+function rows(req: FastifyRequest, entries: StoredAuditEntry[]): Html {
+  const t = req.t;
+  // The zone is named once in the column header; every row is in it.
   return html`<div class="audit-scroll"><table class="audit">
-<thead><tr><th scope="col">${t('audit.col.time')}</th><th scope="col">${t('audit.col.actor')}</th><th scope="col">${t('audit.col.action')}</th><th scope="col">${t('audit.col.target')}</th><th scope="col">${t('audit.col.detail')}</th></tr></thead>
+<thead><tr><th scope="col">${withZone(req, t('audit.col.time'))}</th><th scope="col">${t('audit.col.actor')}</th><th scope="col">${t('audit.col.action')}</th><th scope="col">${t('audit.col.target')}</th><th scope="col">${t('audit.col.detail')}</th></tr></thead>
 <tbody>
-${entries.map((e) => html`<tr><td>${when.format(e.at)}</td><td>${actorLabel(t, e.actor)}</td><td>${actionLabel(t, e.action)}</td><td>${e.target ? html`<a href="/auditoria?objetivo=${encodeURIComponent(e.target)}">${e.target}</a>` : ''}</td><td>${e.detail ? html`<code>${JSON.stringify(e.detail)}</code>` : ''}</td></tr>`)}
+${entries.map((e) => html`<tr><td>${formatInstant(e.at, t.lang, requestZone(req), 'dateTimeSeconds')}</td><td>${actorLabel(t, e.actor)}</td><td>${actionLabel(t, e.action)}</td><td>${e.target ? html`<a href="/auditoria?objetivo=${encodeURIComponent(e.target)}">${e.target}</a>` : ''}</td><td>${e.detail ? html`<code>${JSON.stringify(e.detail)}</code>` : ''}</td></tr>`)}
 </tbody></table></div>`;
 }
 
@@ -62,7 +63,7 @@ export function renderAuditPage(req: FastifyRequest, reply: FastifyReply, v: Aud
   next.set('antes', String(last?.id ?? 0));
   const body = html`<p class="hint">${t('audit.intro')}</p>
 ${filters(t, v.actors, v.filter)}
-${v.entries.length ? rows(t, v.entries) : html`<p class="card muted">${t('audit.empty')}</p>`}
+${v.entries.length ? rows(req, v.entries) : html`<p class="card muted">${t('audit.empty')}</p>`}
 ${v.more ? html`<p><a class="button secondary" href="/auditoria?${next.toString()}">${t('audit.older')}</a></p>` : ''}`;
   return sendPage(req, reply, { title: t('audit.title'), body, section: 'audit' });
 }

@@ -8,8 +8,12 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ERRORS } from '../errors.js';
+import { html } from './html.js';
+import type { PageOptions } from './page-shell.js';
 import type { AuditSink } from '../auth/audit-log.js';
+import { DEFAULT_TIME_ZONE } from '../time-zone.js';
 import type { I18n, Translate } from './i18n.js';
 
 declare module 'fastify' {
@@ -17,6 +21,8 @@ declare module 'fastify' {
     i18n: I18n;
     /** Set by the app's auth plugin: the access log. */
     audit: AuditSink;
+    /** The region's IANA time zone every time on a page is shown in (lib/web/time-format.ts). */
+    timeZone: string;
   }
   interface FastifyRequest {
     t: Translate;
@@ -26,11 +32,21 @@ declare module 'fastify' {
 export const LANG_COOKIE = 'lang';
 export const SHARED_PUBLIC_DIR = join(import.meta.dirname, '../../../lib/web/public');
 
-export type WebOptions = { i18n: I18n; publicDir: string };
+export type WebOptions = {
+  i18n: I18n;
+  publicDir: string;
+  /** config.region.timeZone; America/Lima when not given. */
+  timeZone?: string;
+  /** The app's own page (its layout), for the page a person gets at an address that does not exist. */
+  sendPage?: (req: FastifyRequest, reply: FastifyReply, o: PageOptions, status?: number) => FastifyReply;
+};
 
 /** Call from inside the app's fastify-plugin, so the decorations reach every route. */
-export async function registerWeb(app: FastifyInstance, { i18n, publicDir }: WebOptions): Promise<void> {
+export async function registerWeb(app: FastifyInstance, { i18n, publicDir, timeZone, sendPage }: WebOptions): Promise<void> {
   app.decorate('i18n', i18n);
+  app.decorate('timeZone', timeZone ?? DEFAULT_TIME_ZONE);
+  // A missing key shows the nurse a code: say so once per key, so it is fixed before anyone reads it.
+  i18n.onMissing((m) => app.log.warn({ key: m.key, lang: m.lang, kind: m.kind }, 'translation missing'));
   app.decorateRequest('t', null as unknown as Translate);
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
@@ -40,6 +56,15 @@ export async function registerWeb(app: FastifyInstance, { i18n, publicDir }: Web
   await app.register(fastifyStatic, { root: SHARED_PUBLIC_DIR, prefix: '/static/base/', maxAge: 86_400_000, decorateReply: false });
   app.addHook('onRequest', async (req) => {
     req.t = i18n.translator(i18n.pick(req.cookies[LANG_COOKIE], req.headers['accept-language']));
+  });
+  // A person who follows an old link reads a page in their language; a program under /api/ gets the catalogue's JSON error.
+  app.setNotFoundHandler(async (req, reply) => {
+    const path = req.url.split('?')[0]!;
+    if (path.startsWith('/api/') || !sendPage) {
+      return reply.status(404).send({ error: { code: 'CHASQUI_ERR_NOT_FOUND', message: `${ERRORS.CHASQUI_ERR_NOT_FOUND}: ${req.method} ${path}` } });
+    }
+    const t = req.t;
+    return sendPage(req, reply, { title: t('error.notFoundTitle'), body: html`<p class="card" data-code="CHASQUI_ERR_NOT_FOUND">${t('error.notFound')}</p><p><a class="button" href="/">${t('error.home')}</a></p>` }, 404);
   });
   app.get<{ Params: { lang: string } }>('/idioma/:lang', async (req, reply) => {
     const lang = i18n.catalogs.has(req.params.lang) ? req.params.lang : 'es';

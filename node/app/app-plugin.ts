@@ -9,6 +9,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { I18n } from '../../lib/web/i18n.js';
 import { registerWeb } from '../../lib/web/web-plugin.js';
+import { sendPage } from './layout.js';
 import type { Nurse } from '../auth/nurse.js';
 
 declare module 'fastify' {
@@ -25,8 +26,8 @@ declare module 'fastify' {
 export const PUBLIC_DIR = join(import.meta.dirname, '../../../node/app/public');
 export const LOCALES_DIR = join(import.meta.dirname, '../../../node/app/locales');
 
-async function nurseApp(app: FastifyInstance, opts: { i18n?: I18n }): Promise<void> {
-  await registerWeb(app, { i18n: opts.i18n ?? I18n.load(LOCALES_DIR), publicDir: PUBLIC_DIR });
+async function nurseApp(app: FastifyInstance, opts: { i18n?: I18n; timeZone?: string }): Promise<void> {
+  await registerWeb(app, { i18n: opts.i18n ?? I18n.load(LOCALES_DIR), publicDir: PUBLIC_DIR, timeZone: opts.timeZone, sendPage });
   app.decorateRequest('nurse', null);
 }
 

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../../lib/clock.js';
 import { isChasquiError } from '../../../lib/errors.js';
 import { html } from '../../../lib/web/html.js';
+import { when } from '../../../lib/web/time-format.js';
 import { HUB_AREAS } from '../../auth/hub-access.js';
 import type { HubCase, HubCaseStore } from '../../cases/case-store.js';
 import type { CaseThreads } from '../../cases/case-threads.js';
@@ -16,6 +17,7 @@ import type { CounterReferenceInput } from '../../cases/counter-references.js';
 import type { Hub } from '../../hub.js';
 import type { Router } from '../../routing/router.js';
 import { sendForbidden, sendPage } from '../layout.js';
+import { ecgViewerWords } from './ecg-words.js';
 import { answerForm, earlierCases, patientLine, patientOf, threadView, vitalsTable } from './review-views.js';
 
 export interface ReviewDeps {
@@ -36,7 +38,7 @@ export function caseReviewPage(app: FastifyInstance, d: ReviewDeps): void {
   app.get('/casos', guard, async (req, reply) => {
     const t = req.t;
     const mine = d.cases.list(300).filter((c) => mayReview(req, d, c));
-    const rows = mine.map((c) => html`<tr><td><a href="/casos/${c.postId}/${c.caseId}">${patientLine(c.body as Record<string, unknown>)}</a></td><td>${String((c.body as { reason?: string }).reason ?? '')}</td><td>${c.postId}</td><td>${c.receivedAt.slice(0, 16).replace('T', ' ')}</td><td>${d.router.store.get(c.postId, c.caseId)?.answeredAt ? t('review.answered') : ''}</td></tr>`);
+    const rows = mine.map((c) => html`<tr><td><a href="/casos/${c.postId}/${c.caseId}">${patientLine(c.body as Record<string, unknown>)}</a></td><td>${String((c.body as { reason?: string }).reason ?? '')}</td><td>${c.postId}</td><td>${when(req, c.receivedAt)}</td><td>${d.router.store.get(c.postId, c.caseId)?.answeredAt ? t('review.answered') : ''}</td></tr>`);
     return sendPage(req, reply, { title: t('review.casesTitle'), section: 'cases', body: html`<table><tbody>${rows}</tbody></table>` });
   });
 
@@ -94,13 +96,13 @@ function page(req: FastifyRequest, d: ReviewDeps, c: HubCase, form?: Record<stri
       <p>${patientLine(body)} · ${p.document?.kind ?? ''} ${p.document?.number ?? ''} · ${p.community ?? ''} · ${t('review.post')} ${c.postId}</p>
       <p><strong>${t('review.reason')}</strong> ${String(body.reason ?? '')}</p>
       <p><strong>${t('review.history')}</strong> ${String(body.history ?? '')}</p>
-      ${earlier.length ? html`<p>${t('review.earlier')}: ${earlier.map((e) => html`<a href="/casos/${e.postId}/${e.caseId}">${e.receivedAt.slice(0, 10)} · ${String((e.body as { reason?: string }).reason ?? '')}</a> `)}</p>` : ''}
+      ${earlier.length ? html`<p>${t('review.earlier')}: ${earlier.map((e) => html`<a href="/casos/${e.postId}/${e.caseId}">${when(req, e.receivedAt, { style: 'date' })} · ${String((e.body as { reason?: string }).reason ?? '')}</a> `)}</p>` : ''}
     </section>
     ${routingNote(req, d, c)}
     <section class="card"><h2>${t('review.vitals')}</h2>${vitalsTable(t, body)}</section>
     ${photos.length ? html`<section class="card"><h2>${t('review.photos')}</h2><div class="photos">${photos.map((a) => html`<a href="/api/blobs/${a.sha256}" target="_blank"><img src="/api/blobs/${a.sha256}" alt="${a.name}" loading="lazy"></a>`)}</div><p class="hint">${t('review.photoZoom')}</p></section>` : ''}
-    ${ecgs.map((a) => html`<section class="card"><h2>ECG · ${a.name}</h2><div class="ecg-mount" data-src="${api}/attachments/${encodeURIComponent(a.name)}/ecg.json"></div></section>`)}
-    <section><h2>${t('review.thread')}</h2>${threadView(t, d.threads.thread(c.postId, c.caseId))}</section>
+    ${ecgs.map((a) => html`<section class="card"><h2>ECG · ${a.name}</h2><div class="ecg-mount" data-src="${api}/attachments/${encodeURIComponent(a.name)}/ecg.json" data-words="${ecgViewerWords(t)}"></div></section>`)}
+    <section><h2>${t('review.thread')}</h2>${threadView(t, d.threads.thread(c.postId, c.caseId), (at) => when(req, at))}</section>
     <section><h2>${t('review.answerTitle')}</h2>${answerForm(t, `/casos/${c.postId}/${c.caseId}/respuesta`, form, error)}</section>
     <p><a href="${api}/fhir">${t('review.fhir')}</a></p>`;
   return {
@@ -118,7 +120,7 @@ function routingNote(req: FastifyRequest, d: ReviewDeps, c: HubCase) {
   // Built-in rules have words in every language; a region's own rules show their English reason.
   const why = ['explicit', 'ecg', 'skinPhoto', 'obstetric', 'paediatric', 'default'].includes(a.rule) ? t(`review.rule.${a.rule}`) : a.reason;
   return html`<section class="card routing"><p>${t('review.routed', { specialty: t(`specialty.${a.specialty}`), reason: why })}</p>
-    ${esc.length ? html`<ul class="escalations">${esc.map((e) => html`<li><span class="badge overdue">${t('review.escalated')}</span> ${e.at.slice(0, 16).replace('T', ' ')} · ${e.from ?? t('queue.shared')} → ${e.to ?? '—'} · ${e.reason}</li>`)}</ul>` : ''}</section>`;
+    ${esc.length ? html`<ul class="escalations">${esc.map((e) => html`<li><span class="badge overdue">${t('review.escalated')}</span> ${when(req, e.at)} · ${e.from ?? t('queue.shared')} → ${e.to ?? '—'} · ${e.reason}</li>`)}</ul>` : ''}</section>`;
 }
 
 function counterReferenceOf(f: Record<string, string>, author: string, specialty: string): CounterReferenceInput {

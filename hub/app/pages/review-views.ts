@@ -31,16 +31,17 @@ export function vitalsTable(t: Translate, body: Body): Html {
   return rows.length ? html`<table class="vitals">${rows}</table>` : html`<p class="muted">${t('review.noVitals')}</p>`;
 }
 
-export function threadView(t: Translate, thread: ThreadMessage[]): Html {
+/** `when` writes a time as every page does (lib/web/time-format.ts), in the region's zone. */
+export function threadView(t: Translate, thread: ThreadMessage[], when: (at: string) => string): Html {
   const shown = thread.filter((m) => m.type !== 'seen');
   if (!shown.length) return html`<p class="muted">${t('review.noMessages')}</p>`;
   return html`${shown.map((m) => {
     const b = m.body as Body & { author?: { name?: string } };
     const receipt = m.direction === 'down'
-      ? html`<span class="muted">${m.readAt ? t('review.readBy', { who: m.readBy ?? '', at: m.readAt.slice(0, 16).replace('T', ' ') }) : m.deliveredAt ? t('review.delivered') : t('review.onItsWay')}</span>`
+      ? html`<span class="muted">${m.readAt ? t('review.readBy', { who: m.readBy ?? '', at: when(m.readAt) }) : m.deliveredAt ? t('review.delivered') : t('review.onItsWay')}</span>`
       : '';
     const text = m.type === 'question' ? b.question : m.type === 'reply' ? b.text : b.assessment;
-    return html`<article class="card msg ${m.direction}"><p class="muted">${t(`review.type.${m.type}`)} · ${b.author?.name ?? ''} · ${m.at.slice(0, 16).replace('T', ' ')} ${receipt}</p><p>${String(text ?? '')}</p></article>`;
+    return html`<article class="card msg ${m.direction}"><p class="muted">${t(`review.type.${m.type}`)} · ${b.author?.name ?? ''} · ${when(m.at)} ${receipt}</p><p>${String(text ?? '')}</p></article>`;
   })}`;
 }
 

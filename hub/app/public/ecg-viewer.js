@@ -123,16 +123,29 @@
 
   function span(a, b) { return (+a.toFixed(2)) + '–' + (+b.toFixed(2)) + ' s'; }
 
+  // The words the viewer writes: the page passes them from its catalogue (hub/app/pages/ecg-words.ts) in
+  // the reader's language; these Spanish ones serve a page that passes none.
+  var WORDS = {
+    gain: 'Ganancia', speed: 'Velocidad', zoom: 'Zoom', calibrate: 'Calibrar: la tira de 10 s mide (mm)',
+    loading: 'Cargando ECG…', loadFailed: 'No se pudo cargar el ECG ({error})',
+    summary: '{leads} derivaciones · {hz} Hz · {seconds} s · filtros: ninguno', record: 'registro {seconds} s, vista {span}',
+    filters: 'Filtros: ninguno', derivedNote: '* derivada de I y II', derived: 'derivada',
+  };
+  function say(words, key, params) {
+    var msg = (words && words[key]) || WORDS[key];
+    return msg.replace(/\{(\w+)\}/g, function (m, k) { return params && k in params ? String(params[k]) : m; });
+  }
+
   function header(ctx, data, opts, s) {
     var derived = data.leads.some(function (l) { return l.derived; });
     var parts = [
       opts.speed + ' mm/s', opts.gain + ' mm/mV', data.samplingFrequency + ' Hz',
-      'registro ' + data.durationS.toFixed(1) + ' s, vista ' + span(data.startS, data.startS + data.samplesPerLead / data.samplingFrequency),
-      'Filtros: ninguno',
+      say(opts.words, 'record', { seconds: data.durationS.toFixed(1), span: span(data.startS, data.startS + data.samplesPerLead / data.samplingFrequency) }),
+      say(opts.words, 'filters'),
     ];
     if (data.source) parts.push(data.source);
     if (data.startedAt) parts.push(data.startedAt);
-    if (derived) parts.push('* derivada de I y II');
+    if (derived) parts.push(say(opts.words, 'derivedNote'));
     ctx.fillStyle = COLOURS.text;
     ctx.font = Math.round(3 * s) + 'px sans-serif';
     ctx.fillText(parts.join('  ·  '), MM.left * s, (MM.top - 2.5) * s);
@@ -180,6 +193,7 @@
       gain: o.gain || 10, speed: o.speed || 25,
       layout: o.layout || data.layout || 'rhythm',
       pxPerMm: (o.pxPerMm || CSS_PX_PER_MM) * (o.zoom || 1),
+      words: o.words,
     };
     if (opts.layout === '3x4+rhythm' && !GRID_3X4.every(function (r) { return r.every(function (n) { return leadsOf(data)[n]; }); })) opts.layout = 'rhythm';
     var g = geometry(data, opts);
@@ -219,11 +233,11 @@
   function controls(state, redraw) {
     var bar = document.createElement('div');
     bar.className = 'ecg-controls';
-    bar.appendChild(select('gain', 'Ganancia', [[5, '5 mm/mV'], [10, '10 mm/mV'], [20, '20 mm/mV']], state.gain));
-    bar.appendChild(select('speed', 'Velocidad', [[25, '25 mm/s'], [50, '50 mm/s']], state.speed));
-    bar.appendChild(select('zoom', 'Zoom', [[0.75, '75 %'], [1, '100 %'], [1.5, '150 %'], [2, '200 %']], state.zoom));
+    bar.appendChild(select('gain', say(state.words, 'gain'), [[5, '5 mm/mV'], [10, '10 mm/mV'], [20, '20 mm/mV']], state.gain));
+    bar.appendChild(select('speed', say(state.words, 'speed'), [[25, '25 mm/s'], [50, '50 mm/s']], state.speed));
+    bar.appendChild(select('zoom', say(state.words, 'zoom'), [[0.75, '75 %'], [1, '100 %'], [1.5, '150 %'], [2, '200 %']], state.zoom));
     var cal = document.createElement('label');
-    cal.textContent = 'Calibrar: la tira de 10 s mide (mm) ';
+    cal.textContent = say(state.words, 'calibrate') + ' ';
     var input = document.createElement('input');
     input.type = 'number'; input.name = 'measured'; input.min = '50'; input.max = '2000'; input.step = '1';
     cal.appendChild(input);
@@ -245,11 +259,11 @@
   // mount(container, url): fetches the view JSON and shows it with its controls.
   function mount(container, url, options) {
     var o = options || {};
-    var state = { gain: o.gain || 10, speed: o.speed || 25, zoom: o.zoom || 1, pxPerMm: o.pxPerMm || storedPxPerMm() };
+    var state = { gain: o.gain || 10, speed: o.speed || 25, zoom: o.zoom || 1, pxPerMm: o.pxPerMm || storedPxPerMm(), words: o.words };
     container.classList.add('chasqui-ecg');
     var status = document.createElement('p');
     status.className = 'ecg-status';
-    status.textContent = 'Cargando ECG…';
+    status.textContent = say(state.words, 'loading');
     container.appendChild(status);
     return fetch(url, { credentials: 'same-origin' })
       .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
@@ -258,21 +272,20 @@
         scroller.className = 'ecg-paper';
         var canvas = document.createElement('canvas');
         canvas.setAttribute('role', 'img');
-        canvas.setAttribute('aria-label', 'ECG: ' + data.leads.map(function (l) { return l.name + (l.derived ? ' (derivada)' : ''); }).join(', '));
+        canvas.setAttribute('aria-label', 'ECG: ' + data.leads.map(function (l) { return l.name + (l.derived ? ' (' + say(state.words, 'derived') + ')' : ''); }).join(', '));
         scroller.appendChild(canvas);
         var redraw = function () {
-          var info = draw(canvas, data, { gain: state.gain, speed: state.speed, pxPerMm: state.pxPerMm, zoom: state.zoom });
+          var info = draw(canvas, data, { gain: state.gain, speed: state.speed, pxPerMm: state.pxPerMm, zoom: state.zoom, words: state.words });
           container.setAttribute('data-layout', info.layout);
           container.setAttribute('data-gain', String(state.gain));
           container.setAttribute('data-speed', String(state.speed));
         };
-        status.textContent = data.leads.length + ' derivaciones · ' + data.samplingFrequency + ' Hz · ' +
-          data.durationS.toFixed(1) + ' s · filtros: ninguno' + (data.source ? ' · ' + data.source : '');
+        status.textContent = say(state.words, 'summary', { leads: data.leads.length, hz: data.samplingFrequency, seconds: data.durationS.toFixed(1) }) + (data.source ? ' · ' + data.source : '');
         container.appendChild(controls(state, redraw));
         container.appendChild(scroller);
         redraw();
         return { canvas: canvas, data: data, state: state, redraw: redraw };
-      }, function (err) { status.textContent = 'No se pudo cargar el ECG (' + err.message + ')'; throw err; });
+      }, function (err) { status.textContent = say(state.words, 'loadFailed', { error: err.message }); throw err; });
   }
 
   root.ChasquiEcg = { draw: draw, mount: mount, CSS_PX_PER_MM: CSS_PX_PER_MM };

@@ -16,7 +16,7 @@ import { html, type Html } from '../../../lib/web/html.js';
 import { sendPage } from '../layout.js';
 import { renderCase } from './case-views.js';
 import { caseUploads, type PhotoLibrary } from './case-uploads.js';
-import { formBody, journeyText, when } from './form-fields.js';
+import { formBody, journeyText, when, withZone } from './form-fields.js';
 import { fullName, notFound } from './patient-pages.js';
 
 export type CasePagesDeps = JourneyDeps & {
@@ -38,7 +38,7 @@ function draftFields(body: Record<string, unknown>): DraftFields {
 function caseRow(req: FastifyRequest, d: CasePagesDeps, c: { id: string; at: string; reason: string; priority: string; patient: string; patientId?: string; draft: boolean }): Html {
   const j = journeyFor(d, c.id);
   const state = c.draft ? req.t('cases.state.draft') : journeyText(req, j);
-  return html`<tr><td>${when(req, c.at)}</td>
+  return html`<tr><td>${when(req, c.at, { label: false })}</td>
 <td>${c.patientId ? html`<a href="/pacientes/${c.patientId}">${c.patient}</a>` : c.patient}</td>
 <td>${c.patientId ? html`<a href="/casos/${c.id}">${c.reason || req.t('cases.noReasonYet')}</a>` : c.reason}${c.priority === 'urgent' ? html` <span class="badge urgent">${req.t('cases.priority.urgent')}</span>` : ''}</td>
 <td>${c.draft ? html`<span class="badge">${state}</span>` : html`<progress max="100" value="${j.percent}">${j.percent} %</progress> ${state}`}</td></tr>`;
@@ -61,7 +61,7 @@ function caseTable(req: FastifyRequest, d: CasePagesDeps): Html {
   rows.sort((a, b) => b.at.localeCompare(a.at));
   const t = req.t;
   if (rows.length === 0) return html`<p class="muted">${t('cases.none')}</p>`;
-  return html`<table><thead><tr><th>${t('cases.col.date')}</th><th>${t('cases.patient')}</th><th>${t('cases.field.reason')}</th><th>${t('cases.col.status')}</th></tr></thead>
+  return html`<table><thead><tr><th>${withZone(req, t('cases.col.date'))}</th><th>${t('cases.patient')}</th><th>${t('cases.field.reason')}</th><th>${t('cases.col.status')}</th></tr></thead>
 <tbody>${rows.map((r) => caseRow(req, d, r))}</tbody></table>`;
 }
 

@@ -72,16 +72,8 @@ export function journeyBadge(req: FastifyRequest, j: Journey): Html {
   return html`<span class="badge${cls ? ` ${cls}` : ''}">${journeyText(req, j)}</span>`;
 }
 
-// Peru has one time zone and no daylight saving: every post shows Lima time.
-const TIME_ZONE = 'America/Lima';
-
-/** "23/11/2026, 05:00" in the nurse's language and Lima time; '' for no date. */
-export function when(req: FastifyRequest, iso: string | null | undefined): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  return new Intl.DateTimeFormat(req.t.lang, { dateStyle: 'short', timeStyle: 'short', timeZone: TIME_ZONE }).format(d);
-}
+// One way to write a time on every page (lib/web/time-format.ts); re-exported for the pages that import it from here.
+export { when, withZone } from '../../../lib/web/time-format.js';
 
 export function formBody(body: unknown): Record<string, unknown> {
   return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};

@@ -9,6 +9,7 @@ import type { CaseService } from '../../cases/case-service.js';
 import type { PostThreadMessage } from '../../messages/thread-store.js';
 import { MAX_REPLY_CHARS, type ThreadService } from '../../messages/thread-service.js';
 import { html, type Html } from '../../../lib/web/html.js';
+import { when, withZone } from '../../../lib/web/time-format.js';
 import { sendPage } from '../layout.js';
 import { counterReferenceBody, patientName, printPage } from './message-views.js';
 
@@ -28,9 +29,9 @@ export function inboxPages(app: FastifyInstance, d: InboxDeps): void {
     const rows = list.map((m) => html`<tr${m.readAt ? '' : html` class="unread"`}>
       <td>${m.readAt ? '' : html`<span class="badge urgent">${t('inbox.new')}</span> `}<a href="/mensajes/${m.id}">${t(`inbox.type.${m.type}`)}</a></td>
       <td>${patientOf(d, m.caseId)}</td><td>${reasonOf(d, m.caseId)}</td>
-      <td>${authorOf(m)}</td><td>${when(req, m.at)}</td></tr>`);
+      <td>${authorOf(m)}</td><td>${when(req, m.at, { label: false })}</td></tr>`);
     const body = list.length
-      ? html`<table><thead><tr><th>${t('inbox.col.message')}</th><th>${t('inbox.col.patient')}</th><th>${t('inbox.col.reason')}</th><th>${t('inbox.col.from')}</th><th>${t('inbox.col.date')}</th></tr></thead><tbody>${rows}</tbody></table>`
+      ? html`<table><thead><tr><th>${t('inbox.col.message')}</th><th>${t('inbox.col.patient')}</th><th>${t('inbox.col.reason')}</th><th>${t('inbox.col.from')}</th><th>${withZone(req, t('inbox.col.date'))}</th></tr></thead><tbody>${rows}</tbody></table>`
       : html`<p class="muted">${t('inbox.empty')}</p>`;
     return sendPage(req, reply, { title: t('inbox.title'), section: 'inbox', body });
   });
@@ -79,6 +80,11 @@ function messagePage(req: FastifyRequest, d: InboxDeps, m: PostThreadMessage, fl
 
 function threadEntry(req: FastifyRequest, m: PostThreadMessage, current: boolean): Html {
   const t = req.t;
+  // A specialist opening the case is a line in the thread, not a message: it has no author or text to show.
+  if (m.type === 'seen') {
+    const specialty = String(m.body.specialty ?? '');
+    return html`<p class="muted seen" id="m-${m.id}">${t('inbox.seenBy', { specialty: specialty ? t(`specialty.${specialty}`) : '' })} · ${when(req, m.at)}</p>`;
+  }
   const head = html`<p class="muted">${t(`inbox.type.${m.type}`)} · ${authorOf(m)} · ${when(req, m.at)}${m.readAt ? html` · ${t('inbox.readBy', { who: m.readBy ?? '' })}` : ''}</p>`;
   const content = m.direction === 'up' ? html`<p>${String(m.body.text ?? '')}</p>` : counterReferenceBody(t, m.body);
   return html`<article class="card${current ? ' current' : ''}" id="m-${m.id}">${head}${content}</article>`;
@@ -87,10 +93,6 @@ function threadEntry(req: FastifyRequest, m: PostThreadMessage, current: boolean
 function authorOf(m: PostThreadMessage): string {
   const a = m.body.author as { name?: string; specialty?: string } | undefined;
   return a?.name ?? '';
-}
-
-function when(req: FastifyRequest, iso: string): string {
-  return new Date(iso).toLocaleString(req.t.lang === 'en' ? 'en-GB' : 'es-PE', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/Lima' });
 }
 
 function caseBody(d: InboxDeps, caseId: string): Record<string, unknown> {

@@ -4,6 +4,7 @@ import type { CaseView } from '../../cases/case-service.js';
 import type { PostThreadMessage } from '../../messages/thread-store.js';
 import { html, raw, type Html } from '../../../lib/web/html.js';
 import type { Translate } from '../../../lib/web/i18n.js';
+import { when } from '../../../lib/web/time-format.js';
 
 type Body = Record<string, unknown>;
 
@@ -41,7 +42,7 @@ export function printPage(req: FastifyRequest, m: PostThreadMessage, c: CaseView
 <tr><th>${t('inbox.col.patient')}</th><td>${patientName(body)}</td><th>${t('print.document')}</th><td>${p.document?.kind ?? ''} ${p.document?.number ?? ''}</td></tr>
 <tr><th>${t('print.age')}</th><td>${p.ageYears ?? ''}</td><th>${t('print.community')}</th><td>${p.community ?? ''}</td></tr>
 <tr><th>${t('inbox.col.reason')}</th><td colspan="3">${String(body.reason ?? '')}</td></tr>
-<tr><th>${t('print.sent')}</th><td>${c?.createdAt.slice(0, 10) ?? ''}</td><th>${t('print.answered')}</th><td>${m.at.slice(0, 10)}</td></tr>
+<tr><th>${t('print.sent')}</th><td>${when(req, c?.createdAt)}</td><th>${t('print.answered')}</th><td>${when(req, m.at)}</td></tr>
 </table>
 <h2>${t(`inbox.type.${m.type}`)} — ${author.name ?? ''} (${author.specialty ? t(`specialty.${author.specialty}`) : ''})</h2>
 ${counterReferenceBody(t, m.body)}

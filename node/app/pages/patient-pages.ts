@@ -10,7 +10,7 @@ import { journeyFor, type JourneyDeps } from '../../cases/case-journey.js';
 import { ageYears, DOC_KINDS, SEXES, validatePatient, type FieldErrors, type Patient, type PatientStore } from '../../patients/patient-store.js';
 import { html, type Html } from '../../../lib/web/html.js';
 import { sendPage } from '../layout.js';
-import { field, formBody, journeyBadge, select, when } from './form-fields.js';
+import { field, formBody, journeyBadge, select, when, withZone } from './form-fields.js';
 
 export type PatientPagesDeps = JourneyDeps & { patients: PatientStore; drafts: CaseDrafts; clock: Clock };
 
@@ -89,12 +89,12 @@ function caseList(req: FastifyRequest, d: PatientPagesDeps, p: Patient): Html {
   const drafts = d.drafts.forPatient(p.id);
   const rows = drafts.map((c) => {
     const j = journeyFor(d, c.id);
-    return html`<tr><td>${when(req, c.sentAt ?? c.createdAt)}</td><td><a href="/casos/${c.id}">${c.reason || t('cases.noReasonYet')}</a></td>
+    return html`<tr><td>${when(req, c.sentAt ?? c.createdAt, { label: false })}</td><td><a href="/casos/${c.id}">${c.reason || t('cases.noReasonYet')}</a></td>
 <td>${c.state === 'draft' ? html`<span class="badge">${t('cases.state.draft')}</span>` : journeyBadge(req, j)}${j.answerHref ? html` <a href="${j.answerHref}">${t('cases.readAnswer')}</a>` : ''}</td></tr>`;
   });
   return html`<h2>${t('patients.cases')}</h2>
 <form method="post" action="/pacientes/${p.id}/casos"><button>${t('patients.newCase')}</button></form>
-${drafts.length ? html`<table><thead><tr><th>${t('cases.col.date')}</th><th>${t('cases.field.reason')}</th><th>${t('cases.col.status')}</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p class="muted">${t('patients.noCases')}</p>`}`;
+${drafts.length ? html`<table><thead><tr><th>${withZone(req, t('cases.col.date'))}</th><th>${t('cases.field.reason')}</th><th>${t('cases.col.status')}</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p class="muted">${t('patients.noCases')}</p>`}`;
 }
 
 export async function patientPages(app: FastifyInstance, d: PatientPagesDeps): Promise<void> {

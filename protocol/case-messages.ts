@@ -8,9 +8,17 @@
 import { ChasquiError } from '../lib/errors.js';
 
 export interface Diagnosis {
-  /** ICD-10 code, e.g. "I21.1". */
+  /** ICD-10 code as Peru's HIS-MINSA writes it, e.g. "I214", "I10X" (older messages: "I21.4"). */
   code: string;
-  text: string;
+  /** The classification's description of the code, filled by the hub from its copy of the CIE-10. */
+  description?: string;
+  /** Before the hub checked codes: the words the specialist typed. Only in older messages. */
+  text?: string;
+}
+
+/** What a person reads beside the code: the classification's words, or an older message's typed ones. */
+export function diagnosisLabel(d: Diagnosis): string {
+  return String(d.description ?? d.text ?? '');
 }
 
 export interface CounterReference {
@@ -41,7 +49,9 @@ export interface CaseReply {
   sentAt: string;
 }
 
-const ICD10 = /^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$/;
+// The shape of a code only (HIS form I10X or I214, or the dotted I21.4 of older messages); whether the
+// code exists is the hub's check against the classification (hub/terminology/), which the post does not carry.
+const ICD10 = /^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_TEXT = 20_000;
 
@@ -87,8 +97,10 @@ export function checkCounterReference(v: unknown): CounterReference {
 function checkDiagnoses(v: unknown): Diagnosis[] {
   if (!Array.isArray(v) || v.length > 20) bad('diagnoses must be a list of at most 20');
   return v.map((d, i) => {
-    if (!isObj(d) || typeof d.code !== 'string' || !ICD10.test(d.code)) bad(`diagnosis ${i + 1} needs an ICD-10 code such as I21.1`);
-    return { code: d.code, text: text(d.text, `diagnosis ${i + 1} text`, true)! };
+    if (!isObj(d) || typeof d.code !== 'string' || !ICD10.test(d.code)) bad(`diagnosis ${i + 1} needs an ICD-10 code such as I214`);
+    const description = text(d.description, `diagnosis ${i + 1} description`, false);
+    const typed = text(d.text, `diagnosis ${i + 1} text`, description === undefined);
+    return { code: d.code, ...(description !== undefined ? { description } : {}), ...(typed !== undefined ? { text: typed } : {}) };
   });
 }
 

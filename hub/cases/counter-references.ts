@@ -10,6 +10,8 @@ import { ChasquiError } from '../../lib/errors.js';
 import type { Db } from '../../lib/sqlite.js';
 import { checkCounterReference, type CounterReference } from '../../protocol/case-messages.js';
 import type { DownwardMessage } from '../hub.js';
+import type { Cie10 } from '../terminology/cie10.js';
+import { resolveDiagnoses } from '../terminology/diagnoses.js';
 import type { HubCaseStore } from './case-store.js';
 import type { CaseThreads } from './case-threads.js';
 
@@ -20,6 +22,8 @@ export function counterReferenceSender(d: {
   cases: HubCaseStore;
   threads: CaseThreads;
   clock: Clock;
+  /** Every diagnosis is checked against it and carries its description. */
+  cie10: Cie10;
   sendToPost: (postId: string, msg: DownwardMessage) => { id: string };
   /** Stops the case's service-level clock; in the same transaction as the send. */
   onAnswered?: (postId: string, caseId: string, at: Date) => void;
@@ -28,7 +32,8 @@ export function counterReferenceSender(d: {
     const c = d.cases.find(postId, caseId);
     if (!c) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `case ${caseId} of post ${postId}`);
     const sentAt = new Date(d.clock.now()).toISOString();
-    const body = checkCounterReference({ ...input, caseId, sentAt });
+    const diagnoses = input.diagnoses && resolveDiagnoses(d.cie10, input.diagnoses);
+    const body = checkCounterReference({ ...input, ...(diagnoses ? { diagnoses } : {}), caseId, sentAt });
     const id = randomUUID();
     // The answer to an urgent case is urgent too: it overtakes routine traffic down the link.
     const priority = c.priority === 'urgent' ? 'urgent' : 'routine';

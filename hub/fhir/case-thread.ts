@@ -8,7 +8,8 @@
  * - A question to the post and the nurse's reply are Communications, which is
  *   what they are: messages, with when they were sent and received.
  */
-import { checkCaseReply, checkCounterReference, type CounterReference } from '../../protocol/case-messages.js';
+import { checkCaseReply, checkCounterReference, diagnosisLabel, type CounterReference, type Diagnosis } from '../../protocol/case-messages.js';
+import { whoCode } from '../terminology/cie10.js';
 import type { ThreadMessage } from '../cases/case-threads.js';
 import type { Ctx, FhirResource, Ref } from './fhir-context.js';
 import { CHASQUI_NS, CONDITION, SYSTEM } from './fhir-codes.js';
@@ -43,7 +44,7 @@ function impression(ctx: Ctx, m: ThreadMessage, cr: CounterReference, author: Re
       clinicalStatus: { coding: [CONDITION.active] },
       verificationStatus: { coding: [CONDITION.provisional] },
       category: [{ coding: [CONDITION.encounterDiagnosis] }],
-      code: { coding: [{ system: SYSTEM.icd10, code: d.code, display: d.text }], text: d.text },
+      code: conditionCode(d),
       subject: ctx.patient,
       encounter: ctx.encounter,
       recordedDate: cr.sentAt,
@@ -63,6 +64,17 @@ function impression(ctx: Ctx, m: ThreadMessage, cr: CounterReference, author: Re
     ...(conditions.length ? { finding: conditions.map((c) => ({ itemReference: c })) } : {}),
     ...(answerNotes(cr).length ? { note: answerNotes(cr).map((text) => ({ text })) } : {}),
   } satisfies FhirResource);
+}
+
+/**
+ * The diagnosis as an ICD-10 coding. The system http://hl7.org/fhir/sid/icd-10
+ * writes WHO codes (I21.4, I10), not Peru's HIS form (I214, I10X). Display is
+ * the classification's description the hub resolved; an older message has
+ * only the words the specialist typed, which go in text, not as the code's display.
+ */
+function conditionCode(d: Diagnosis) {
+  const coding = { system: SYSTEM.icd10, code: whoCode(d.code), ...(d.description ? { display: d.description } : {}) };
+  return { coding: [coding], text: diagnosisLabel(d) };
 }
 
 /** What the nurse is to do, as labelled notes: R4 ClinicalImpression has no element for a plan. */

@@ -48,11 +48,13 @@ t.test('question, read receipt, reply and answer travel in one thread', async (t
     treatment: 'Referir para anticoagulación.', referral: { needed: true, where: 'Hospital Regional de Pucallpa', urgency: 'urgent' },
     followUp: '2026-12-01',
   });
-  await waitFor(() => post.threads.get(a.id), { what: 'answer at the post' });
+  const answer = await waitFor(() => post.threads.get(a.id), { what: 'answer at the post' });
+  t.same(answer.body.diagnoses, [{ code: 'I489', description: 'Fibrilación y aleteo auricular, no especificado' }], 'the code in HIS form with the classification\'s words; the typed ones dropped');
   t.same(post.threads.byCase('k1').map((m) => [m.direction, m.type]), [['down', 'seen'], ['down', 'question'], ['up', 'reply'], ['down', 'answer']]);
   t.equal(post.threads.unreadCount(), 1);
 
   t.throws(() => hub.sendCounterReference('posta', 'k1', { type: 'answer', author: AUTHOR, assessment: 'x', diagnoses: [{ code: 'dolor', text: 'x' }] }), /ICD-10/);
+  t.throws(() => hub.sendCounterReference('posta', 'k1', { type: 'answer', author: AUTHOR, assessment: 'x', diagnoses: [{ code: 'I1O', text: 'letter O' }] }), /"I1O" is not a code of the ICD-10/, 'a well-shaped code the classification lacks');
   t.throws(() => hub.sendCounterReference('posta', 'nope', { type: 'question', author: AUTHOR, question: '?' }), /CHASQUI_ERR_NOT_FOUND|No such/);
   t.throws(() => post.threads.reply(q.id, '   ', NURSE), /empty/);
 });

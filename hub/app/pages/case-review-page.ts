@@ -18,6 +18,8 @@ import type { Hub } from '../../hub.js';
 import type { Router } from '../../routing/router.js';
 import { sendForbidden, sendPage } from '../layout.js';
 import { ecgViewerWords } from './ecg-words.js';
+import type { Cie10 } from '../../terminology/cie10.js';
+import { diagnosisFields, hasUnknownDiagnosis, typedDiagnoses } from './diagnosis-field.js';
 import { answerForm, earlierCases, patientLine, patientOf, threadView, vitalsTable } from './review-views.js';
 
 export interface ReviewDeps {
@@ -27,6 +29,7 @@ export interface ReviewDeps {
   clock: Clock;
   sendCounterReference: Hub['sendCounterReference'];
   markSeen: Hub['markSeen'];
+  cie10: Cie10;
 }
 
 type Params = { Params: { postId: string; caseId: string } };
@@ -60,6 +63,10 @@ export function caseReviewPage(app: FastifyInstance, d: ReviewDeps): void {
     if (!mayReview(req, d, c)) return deny(req, reply, c);
     const user = req.user!;
     const form = req.body ?? {};
+    // "Comprobar", or a code the classification lacks: the page again, each code with its description or its error.
+    if (form.type !== 'question' && (form.check !== undefined || hasUnknownDiagnosis(form, d.cie10))) {
+      return sendPage(req, reply, page(req, d, c, form), form.check !== undefined && !hasUnknownDiagnosis(form, d.cie10) ? 200 : 400);
+    }
     try {
       const sent = d.sendCounterReference(c.postId, c.caseId, counterReferenceOf(form, user.displayName, d.router.store.get(c.postId, c.caseId)?.specialty ?? user.specialties[0] ?? ''));
       app.audit.record({ actor: user.username, action: `case.${form.type === 'question' ? 'ask' : 'answer'}`, target: `${c.postId}/${c.caseId}`, detail: { message: sent.id } });
@@ -103,10 +110,10 @@ function page(req: FastifyRequest, d: ReviewDeps, c: HubCase, form?: Record<stri
     ${photos.length ? html`<section class="card"><h2>${t('review.photos')}</h2><div class="photos">${photos.map((a) => html`<a href="/api/blobs/${a.sha256}" target="_blank"><img src="/api/blobs/${a.sha256}" alt="${a.name}" loading="lazy"></a>`)}</div><p class="hint">${t('review.photoZoom')}</p></section>` : ''}
     ${ecgs.map((a) => html`<section class="card"><h2>ECG · ${a.name}</h2><div class="ecg-mount" data-src="${api}/attachments/${encodeURIComponent(a.name)}/ecg.json" data-words="${ecgViewerWords(t)}"></div></section>`)}
     <section><h2>${t('review.thread')}</h2>${threadView(t, d.threads.thread(c.postId, c.caseId), (at) => when(req, at))}</section>
-    <section><h2>${t('review.answerTitle')}</h2>${answerForm(t, `/casos/${c.postId}/${c.caseId}/respuesta`, form, error)}</section>
+    <section><h2>${t('review.answerTitle')}</h2>${answerForm(t, `/casos/${c.postId}/${c.caseId}/respuesta`, form, error, diagnosisFields(t, form ?? {}, d.cie10))}</section>
     <p><a href="${api}/fhir">${t('review.fhir')}</a></p>`;
   return {
-    title: t('review.title'), section: 'cases', body: content, scripts: ['ecg-viewer.js', 'review.js'],
+    title: t('review.title'), section: 'cases', body: content, scripts: ['ecg-viewer.js', 'review.js', 'cie10-field.js'],
     ...(ok ? { flash: { kind: 'ok' as const, text: t('review.sent') } } : {}),
   };
 }
@@ -126,7 +133,7 @@ function routingNote(req: FastifyRequest, d: ReviewDeps, c: HubCase) {
 function counterReferenceOf(f: Record<string, string>, author: string, specialty: string): CounterReferenceInput {
   const base = { author: { name: author, specialty } };
   if (f.type === 'question') return { ...base, type: 'question', question: f.question ?? '' };
-  const diagnoses = [0, 1, 2].map((i) => ({ code: (f[`dx${i}code`] ?? '').trim().toUpperCase(), text: (f[`dx${i}text`] ?? '').trim() })).filter((x) => x.code || x.text);
+  const diagnoses = typedDiagnoses(f);
   const out: CounterReferenceInput = { ...base, type: 'answer', assessment: f.assessment ?? '' };
   if (diagnoses.length) out.diagnoses = diagnoses;
   if (f.treatment) out.treatment = f.treatment;

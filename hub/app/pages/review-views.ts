@@ -52,16 +52,16 @@ export function earlierCases(all: HubCase[], current: HubCase): HubCase[] {
   return all.filter((c) => c !== current && c.caseId !== current.caseId && patientOf(c.body as Body).document?.number === doc.number && patientOf(c.body as Body).document?.kind === doc.kind);
 }
 
-export function answerForm(t: Translate, action: string, values: Record<string, string> = {}, error?: string): Html {
+/** `dx`: the ICD-10 diagnosis fields (diagnosis-field.ts). */
+export function answerForm(t: Translate, action: string, values: Record<string, string> = {}, error: string | undefined, dx: Html): Html {
   const v = (k: string) => values[k] ?? '';
-  const dx = [0, 1, 2].map((i) => html`<div class="grid"><label>${t('review.dxCode')} <input name="dx${i}code" value="${v(`dx${i}code`)}" placeholder="I48.9" autocomplete="off"></label><label>${t('review.dxText')} <input name="dx${i}text" value="${v(`dx${i}text`)}"></label></div>`);
   return html`<form method="post" action="${action}" class="card answer-form">
     ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
     <fieldset><legend>${t('review.kind')}</legend>
       <label><input type="radio" name="type" value="answer"${v('type') !== 'question' ? html` checked` : ''}> ${t('review.type.answer')}</label>
       <label><input type="radio" name="type" value="question"${v('type') === 'question' ? html` checked` : ''}> ${t('review.type.question')}</label></fieldset>
     <label for="assessment">${t('review.assessment')}</label><textarea id="assessment" name="assessment">${v('assessment')}</textarea>
-    <p class="hint">${t('review.dxHint')}</p>${dx}
+    ${dx}
     <label for="treatment">${t('review.treatment')}</label><textarea id="treatment" name="treatment">${v('treatment')}</textarea>
     <label for="recommendations">${t('review.recommendations')}</label><textarea id="recommendations" name="recommendations">${v('recommendations')}</textarea>
     <div class="grid"><label><input type="checkbox" name="refer" value="1"${v('refer') ? html` checked` : ''}> ${t('review.refer')}</label>

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { CaseView } from '../../cases/case-service.js';
 import type { PostThreadMessage } from '../../messages/thread-store.js';
 import { html, raw, type Html } from '../../../lib/web/html.js';
+import { diagnosisLabel, type Diagnosis } from '../../../protocol/case-messages.js';
 import type { Translate } from '../../../lib/web/i18n.js';
 import { when } from '../../../lib/web/time-format.js';
 
@@ -15,12 +16,12 @@ export function patientName(body: Body): string {
 
 export function counterReferenceBody(t: Translate, b: Body): Html {
   if (b.type === 'question') return html`<p class="question">${String(b.question ?? '')}</p>`;
-  const diagnoses = (b.diagnoses as Array<{ code: string; text: string }> | undefined) ?? [];
+  const diagnoses = (b.diagnoses as Diagnosis[] | undefined) ?? [];
   const referral = b.referral as { needed: boolean; where?: string; urgency?: string } | undefined;
   const field = (key: string, value: unknown) => (value ? html`<dt>${t(key)}</dt><dd>${String(value)}</dd>` : '');
   return html`<dl class="answer">
     ${field('inbox.assessment', b.assessment)}
-    ${diagnoses.length ? html`<dt>${t('inbox.diagnosis')}</dt><dd>${diagnoses.map((x) => html`<div><strong>${x.code}</strong> ${x.text}</div>`)}</dd>` : ''}
+    ${diagnoses.length ? html`<dt>${t('inbox.diagnosis')}</dt><dd>${diagnoses.map((x) => html`<div class="dx"><strong>${x.code}</strong> ${diagnosisLabel(x)}</div>`)}</dd>` : ''}
     ${field('inbox.treatment', b.treatment)}
     ${field('inbox.recommendations', b.recommendations)}
     ${referral ? html`<dt>${t('inbox.referral')}</dt><dd>${referral.needed ? t(referral.urgency === 'urgent' ? 'inbox.referUrgent' : 'inbox.refer', { where: referral.where ?? '' }) : t('inbox.noReferral')}</dd>` : ''}

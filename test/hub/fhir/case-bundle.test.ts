@@ -67,7 +67,8 @@ function fullCase(t: Test) {
     id: '3c9d7a52-0b1e-4e0f-8d6a-5b2c9e1f7a10', postId: POST, caseId: 'case-0001', direction: 'down', type: 'answer', at: '2026-11-23T14:41:00.000Z', bundleId: 'b-a',
     body: {
       type: 'answer', caseId: 'case-0001', author, sentAt: '2026-11-23T14:41:00.000Z', assessment: 'Síndrome coronario agudo probable.',
-      diagnoses: [{ code: 'I21.9', text: 'Infarto agudo de miocardio, sin otra especificación' }, { code: 'I10', text: 'Hipertensión esencial' }],
+      // As the hub sends them now (HIS code, the classification's description), and as an older message has them (typed words).
+      diagnoses: [{ code: 'I219', description: 'Infarto agudo del miocardio, sin otra especificación' }, { code: 'I10', text: 'Hipertensión esencial' }],
       treatment: 'AAS 300 mg masticado', referral: { needed: true, where: 'Hospital Regional de Loreto', urgency: 'urgent' }, followUp: '2026-11-30',
     },
   });
@@ -144,9 +145,10 @@ t.test('a full case exports as a valid R4 Bundle', async (t) => {
   t.match(resolve(b, ci!.assessor), { resourceType: 'Practitioner', name: [{ text: 'Dr. Martín Salas' }] });
   const conds = ci!.finding.map((f: R) => resolve(b, f.itemReference));
   t.same(conds.map((c: R) => c.code.coding[0]), [
-    { system: 'http://hl7.org/fhir/sid/icd-10', code: 'I21.9', display: 'Infarto agudo de miocardio, sin otra especificación' },
-    { system: 'http://hl7.org/fhir/sid/icd-10', code: 'I10', display: 'Hipertensión esencial' },
-  ]);
+    { system: 'http://hl7.org/fhir/sid/icd-10', code: 'I21.9', display: 'Infarto agudo del miocardio, sin otra especificación' },
+    { system: 'http://hl7.org/fhir/sid/icd-10', code: 'I10' },
+  ], 'WHO codes; the display is the classification\'s description, never typed words');
+  t.same(conds.map((c: R) => c.code.text), ['Infarto agudo del miocardio, sin otra especificación', 'Hipertensión esencial'], 'an older message\'s words stay readable');
   const [question, reply] = entries(b, 'Communication');
   t.match(question, { status: 'completed', received: '2026-11-23T14:21:10.000Z', payload: [{ contentString: /irradia/ }] });
   t.match(reply, { sent: '2026-11-23T14:29:40.000Z', payload: [{ contentString: 'Sí, y suda frío.' }] });

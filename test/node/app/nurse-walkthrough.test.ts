@@ -140,7 +140,7 @@ t.test('a nurse builds a case, sends it, reads and prints the answer, replies', 
     t.equal(await page.locator('tr.unread').count(), 2);
     await screenshot(page, '07-inbox');
     await go(`/mensajes/${answer.id}`);
-    t.match(await page.textContent('main'), /R00\.0/);
+    t.match(await page.textContent('main'), /R000\s+Taquicardia, no especificada/, 'the code as HIS-MINSA writes it, with the classification\'s description');
     await screenshot(page, '08-answer');
     await go(`/mensajes/${answer.id}/imprimir`);
     await page.emulateMedia({ media: 'print' });

@@ -13,6 +13,7 @@ import { checkVitals, hasErrors, vitalsFromForm } from '../../cases/vitals.js';
 import type { EcgRecordingStore } from '../../ecg/ecg-recordings.js';
 import type { PatientStore } from '../../patients/patient-store.js';
 import { html, type Html } from '../../../lib/web/html.js';
+import { formKey, type SubmissionKeys } from '../../../lib/web/submission-keys.js';
 import { sendPage } from '../layout.js';
 import { renderCase } from './case-views.js';
 import { caseUploads, type PhotoLibrary } from './case-uploads.js';
@@ -25,6 +26,7 @@ export type CasePagesDeps = JourneyDeps & {
   photos: PhotoLibrary;
   recordings: EcgRecordingStore;
   clock: Clock;
+  submissions: SubmissionKeys;
 };
 
 type IdParams = { Params: { id: string } };
@@ -79,9 +81,10 @@ export async function casePages(app: FastifyInstance, d: CasePagesDeps): Promise
 
   app.post<IdParams>('/pacientes/:id/casos', async (req, reply) => {
     if (!d.patients.get(req.params.id)) return notFound(req, reply);
-    const draft = d.drafts.create(req.params.id, req.nurse!);
-    app.audit.record({ actor: actor(req), action: 'case.create', target: draft.id, detail: { patient: req.params.id } });
-    return reply.redirect(`/casos/${draft.id}?ok=created`, 303);
+    // "Nuevo caso" tapped twice, or the answer lost and the POST retried: one draft, the first one.
+    const { target, created } = d.submissions.once('case.create', formKey(req.body), () => d.drafts.create(req.params.id, req.nurse!).id);
+    if (created) app.audit.record({ actor: actor(req), action: 'case.create', target, detail: { patient: req.params.id } });
+    return reply.redirect(`/casos/${target}?ok=created`, 303);
   });
 
   app.get('/casos', async (req, reply) => {

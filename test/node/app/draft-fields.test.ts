@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { sharedFile } from '../../support/paths.js';
 import { ECG_DIR, form, nurseApp, register, type NurseApp } from './nurse-app.js';
 
-const TYPED = { reason: 'Dolor de pecho al caminar', history: 'Fuma desde joven', priority: 'urgent', specialty: 'cardiology', systolic: '150', diastolic: '95', pulse: '104', spo2: '93', temperature: '37,9', respiratoryRate: '22', weightKg: '71', glucose: '' };
+const TYPED = { reason: 'Dolor de pecho al caminar', history: 'Fuma desde joven', priority: 'urgent', specialty: 'cardiology', systolic: '150', diastolic: '95', pulse: '104', spo2: '93', temperature: '37,9', respRate: '22', weight: '71' };
 
 async function newDraft(n: NurseApp): Promise<string> {
   const patientId = await register(n.app);
@@ -30,7 +30,7 @@ async function draftMultipart(url: string, fields: Record<string, string>, files
 function typedKept(t: Test, n: NurseApp, caseId: string): void {
   const d = n.drafts.get(caseId)!;
   t.match(d, { reason: TYPED.reason, history: TYPED.history, priority: 'urgent', specialty: 'cardiology' });
-  t.match(d.vitals, { systolic: '150', diastolic: '95', pulse: '104', spo2: '93', temperature: '37,9' });
+  t.match(d.vitals, { systolic: '150', diastolic: '95', pulse: '104', spo2: '93', temperature: '37,9', respRate: '22', weight: '71' });
 }
 
 t.test('a photo upload saves the typed fields first, then keeps the photo', async (t) => {

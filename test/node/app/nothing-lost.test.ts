@@ -81,8 +81,8 @@ t.test('a nurse on a 360 px phone loses nothing she types and sends nothing twic
       const path = await openDraft(page, base, js ? '41000001' : '41000002');
       await typeAll(page);
       await page.setInputFiles('[name=photos]', join(SHARED_DATA, 'photos/canon_hdr_NO.jpg'));
-      await page.click('#fotos button[formenctype="multipart/form-data"]');
-      await page.waitForURL(`${base}${path}?ok=photos`);
+      await Promise.all([page.waitForNavigation(), page.click('#fotos button:has-text("Subir fotos")')]);
+      t.equal(page.url(), `${base}${path}?ok=photos`, 'Post/Redirect/Get back to the draft');
       t.match(await page.textContent('.flash'), /Fotos agregadas/);
       t.equal(await page.locator('.thumbs img').count(), 1, 'the photo is there');
       t.same(await fieldsOnScreen(page), { ...TYPED, priority: 'urgent' }, 'reason, history, Urgente and seven vitals are still there');
@@ -142,8 +142,8 @@ t.test('a nurse on a 360 px phone loses nothing she types and sends nothing twic
     page.on('dialog', (d) => void d.accept()); // a browser asking "send the form again?" is told yes, as a hurried nurse would
     await page.goto(`${base}/mensajes/${question.id}`);
     await page.fill('[name=text]', 'Sí, a los cinco minutos de descansar.');
-    await page.click('form.card button');
-    await page.waitForURL(/ok=replied/);
+    await Promise.all([page.waitForNavigation(), page.click('form.card button')]);
+    t.match(page.url(), /\?ok=replied#m-/, 'answered with a redirect');
     for (let i = 0; i < 5; i++) await page.reload();
     t.match(await page.textContent('.flash'), /Respuesta guardada/);
     const replies = () => hub.threads.thread(POST_ID, caseId).filter((m) => m.direction === 'up' && m.type === 'reply');

@@ -34,6 +34,7 @@ import { HeartbeatSender, softwareVersion } from './health/heartbeat-sender.js';
 import { PostMetrics, postMetricsRoutes } from './health/metrics.js';
 import { ThreadService } from './messages/thread-service.js';
 import { ThreadStore } from './messages/thread-store.js';
+import { SubmissionKeys } from '../lib/web/submission-keys.js';
 
 export type PostDeps = { config: PostConfig; logger: Logger; clock?: Clock; carrier?: Carrier; maxPageCount?: number };
 
@@ -47,6 +48,8 @@ export type Post = {
   threads: ThreadService;
   patients: PatientStore;
   drafts: CaseDrafts;
+  /** Idempotency keys of the nurse app's creating forms. */
+  submissions: SubmissionKeys;
   auth: Auth;
   app: FastifyInstance;
   /** Whether the link to the broker is up now. */
@@ -92,6 +95,7 @@ export function buildPost(deps: PostDeps): Post {
   const patients = new PatientStore(db);
   const photos = new PhotoStore(db);
   const drafts = new CaseDrafts({ db, patients, photos, recordings, cases, clock });
+  const submissions = new SubmissionKeys(db, clock);
   const rate = new SendRate(clock);
   relay.on('progress', (_peer, id, acked) => rate.observe(id, acked));
   relay.on('delivered', (_peer, id) => rate.forget(id));
@@ -119,10 +123,10 @@ export function buildPost(deps: PostDeps): Post {
     devicesApi(api, { bridge, recordings, clock });
     api.get('/api/messages', async () => ({ messages: store.messages() }));
   });
-  registerNursePages(app, { patients, drafts, photos, recordings, cases, threads, relay, bridge, clock, rate });
+  registerNursePages(app, { patients, drafts, photos, recordings, cases, threads, relay, bridge, clock, rate, submissions });
 
   return {
-    config, db, relay, cases, store, recordings, threads, patients, drafts, auth, app,
+    config, db, relay, cases, store, recordings, threads, patients, drafts, submissions, auth, app,
     connected: () => carrier.isConnected,
     async start() {
       heartbeat.start();

@@ -58,9 +58,28 @@ export function notSignedIn(req: FastifyRequest, reply: FastifyReply): FastifyRe
   const stale = req.cookies[SESSION_COOKIE] !== undefined;
   if (stale) void reply.clearCookie(SESSION_COOKIE, { path: '/' });
   if (req.url.startsWith('/api/')) return authError(reply, stale ? 'the session has ended; sign in again' : 'sign in first');
-  const q = new URLSearchParams({ volver: req.url });
+  const q = new URLSearchParams({ volver: returnPath(req) });
   if (stale) q.set('vencio', '1');
   return reply.redirect(`/entrar?${q}`, 303);
+}
+
+/**
+ * Where to bring a person back after signing in: the page asked for, or, for
+ * a form posted when the session had ended (its URL is an action such as
+ * /casos/:id/fotos, not a page), the page the form was on, from a Referer
+ * of this same host only.
+ */
+export function returnPath(req: FastifyRequest): string {
+  if (req.method === 'GET' || req.method === 'HEAD') return req.url;
+  try {
+    const from = new URL(req.headers.referer ?? '');
+    // "?ok=saved" said what the last action did; it would be false after the sign-in.
+    from.searchParams.delete('ok');
+    if (from.host === req.headers.host && (from.protocol === 'http:' || from.protocol === 'https:')) return localPath(from.pathname + from.search);
+  } catch {
+    // No Referer, or not a URL: the action's own path.
+  }
+  return req.url;
 }
 
 /** Only a path on this app: `volver=https://evil` or `//evil` must not become an open redirect. */

@@ -14,6 +14,7 @@ import type { EcgRecordingStore } from '../ecg/ecg-recordings.js';
 import type { ThreadService } from '../messages/thread-service.js';
 import type { PatientStore } from '../patients/patient-store.js';
 import type { PhotoStore } from '../photos/photo-store.js';
+import type { SubmissionKeys } from '../../lib/web/submission-keys.js';
 import { casePages } from './pages/case-pages.js';
 import { devicePages } from './pages/device-pages.js';
 import { homePage } from './pages/home-page.js';
@@ -31,6 +32,7 @@ export interface NursePagesDeps {
   bridge: BridgeClient;
   clock: Clock;
   rate: SendRate;
+  submissions: SubmissionKeys;
 }
 
 export function registerNursePages(app: FastifyInstance, d: NursePagesDeps): void {

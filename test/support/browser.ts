@@ -39,9 +39,12 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** The smallest phone a nurse is expected to use. */
+export const SMALL_PHONE = { width: 360, height: 740 };
+
 /** A phone-sized page, in Spanish, as a nurse on an old Android phone would see it. */
-export async function phonePage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 412, height: 860 }, deviceScaleFactor: 1, locale: 'es-PE', isMobile: true, hasTouch: true });
+export async function phonePage(browser: Browser, o: { viewport?: { width: number; height: number }; javaScriptEnabled?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: o.viewport ?? { width: 412, height: 860 }, deviceScaleFactor: 1, locale: 'es-PE', isMobile: true, hasTouch: true, javaScriptEnabled: o.javaScriptEnabled ?? true });
   return { context, page: await context.newPage() };
 }
 

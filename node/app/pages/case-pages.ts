@@ -7,15 +7,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../../lib/clock.js';
 import { isChasquiError } from '../../../lib/errors.js';
-import { SPECIALTIES, type CaseDrafts, type DraftFields } from '../../cases/case-drafts.js';
+import type { CaseDrafts } from '../../cases/case-drafts.js';
 import { journeyFor, type JourneyDeps } from '../../cases/case-journey.js';
-import { checkVitals, hasErrors, vitalsFromForm } from '../../cases/vitals.js';
+import { checkVitals, hasErrors } from '../../cases/vitals.js';
 import type { EcgRecordingStore } from '../../ecg/ecg-recordings.js';
 import type { PatientStore } from '../../patients/patient-store.js';
 import { html, type Html } from '../../../lib/web/html.js';
+import { formKey, type SubmissionKeys } from '../../../lib/web/submission-keys.js';
 import { sendPage } from '../layout.js';
 import { renderCase } from './case-views.js';
 import { caseUploads, type PhotoLibrary } from './case-uploads.js';
+import { draftFields, saveTyped } from './draft-form.js';
 import { formBody, journeyText, when, withZone } from './form-fields.js';
 import { fullName, notFound } from './patient-pages.js';
 
@@ -25,15 +27,10 @@ export type CasePagesDeps = JourneyDeps & {
   photos: PhotoLibrary;
   recordings: EcgRecordingStore;
   clock: Clock;
+  submissions: SubmissionKeys;
 };
 
 type IdParams = { Params: { id: string } };
-
-function draftFields(body: Record<string, unknown>): DraftFields {
-  const s = (k: string, max: number): string => (typeof body[k] === 'string' ? (body[k] as string).trim().slice(0, max) : '');
-  const specialty = SPECIALTIES.find((x) => x === body.specialty) ?? null;
-  return { reason: s('reason', 2000), history: s('history', 8000), priority: body.priority === 'urgent' ? 'urgent' : 'routine', specialty, vitals: vitalsFromForm(body) };
-}
 
 function caseRow(req: FastifyRequest, d: CasePagesDeps, c: { id: string; at: string; reason: string; priority: string; patient: string; patientId?: string; draft: boolean }): Html {
   const j = journeyFor(d, c.id);
@@ -79,9 +76,10 @@ export async function casePages(app: FastifyInstance, d: CasePagesDeps): Promise
 
   app.post<IdParams>('/pacientes/:id/casos', async (req, reply) => {
     if (!d.patients.get(req.params.id)) return notFound(req, reply);
-    const draft = d.drafts.create(req.params.id, req.nurse!);
-    app.audit.record({ actor: actor(req), action: 'case.create', target: draft.id, detail: { patient: req.params.id } });
-    return reply.redirect(`/casos/${draft.id}?ok=created`, 303);
+    // "Nuevo caso" tapped twice, or the answer lost and the POST retried: one draft, the first one.
+    const { target, created } = d.submissions.once('case.create', formKey(req.body), () => d.drafts.create(req.params.id, req.nurse!).id);
+    if (created) app.audit.record({ actor: actor(req), action: 'case.create', target, detail: { patient: req.params.id } });
+    return reply.redirect(`/casos/${target}?ok=created`, 303);
   });
 
   app.get('/casos', async (req, reply) => {
@@ -108,12 +106,29 @@ export async function casePages(app: FastifyInstance, d: CasePagesDeps): Promise
     return reply.redirect(`/casos/${id}?ok=saved`, 303);
   });
 
+  // Autosave while the nurse types (public/draft-autosave.js): JSON, so the page stays as it is.
+  app.post<IdParams>('/casos/:id/borrador', async (req, reply) => {
+    const draft = d.drafts.get(req.params.id);
+    if (!draft) return reply.status(404).header('cache-control', 'no-store').send({ saved: false });
+    const saved = draft.state === 'draft' && saveTyped(d.drafts, draft.id, formBody(req.body));
+    if (saved) app.audit.record({ actor: actor(req), action: 'case.update', target: draft.id, detail: { autosave: true } });
+    return reply.status(saved ? 200 : 409).header('cache-control', 'no-store').send({ saved, version: d.drafts.get(draft.id)!.updatedAt });
+  });
+
+  // "Grabar un ECG ahora" leaves for the capture page: what was typed is saved on the way.
+  app.post<IdParams>('/casos/:id/grabar-ecg', async (req, reply) => {
+    const draft = d.drafts.get(req.params.id);
+    if (!draft) return notFound(req, reply);
+    if (draft.state === 'draft' && saveTyped(d.drafts, draft.id, formBody(req.body))) app.audit.record({ actor: actor(req), action: 'case.update', target: draft.id });
+    return reply.redirect(draft.state === 'draft' ? `/casos/${draft.id}/ecg` : `/casos/${draft.id}`, 303);
+  });
+
   app.post<IdParams>('/casos/:id/enviar', async (req, reply) => {
     const id = req.params.id;
     const draft = d.drafts.get(id);
     if (!draft) return notFound(req, reply);
     // The Send button belongs to the draft's form: what is on screen is saved first, then sent.
-    if (draft.state === 'draft' && req.body) d.drafts.save(id, draftFields(formBody(req.body)));
+    if (draft.state === 'draft') saveTyped(d.drafts, id, formBody(req.body));
     try {
       const { view, created } = d.drafts.send(id, req.nurse!);
       if (created) app.audit.record({ actor: actor(req), action: 'case.send', target: id, detail: { bundle: view.bundleId, bytes: view.bundleSize } });

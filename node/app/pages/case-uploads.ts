@@ -1,10 +1,15 @@
 /**
  * Photos and ECG files added to a draft. Multipart is registered in this
- * scope only, with per-file limits. Each file is kept as soon as it is
- * ready, so when the third of five photos is refused (too big, not an
- * image) the first two are already in the draft and the page names the
- * refused file and what to do. ECG files land in a temporary folder because
- * a WFDB record is a header plus signal files that readEcgFile opens by name.
+ * scope only, with per-file limits. The upload buttons belong to the draft's
+ * form, so a multipart request carries the typed fields first (they precede
+ * the file inputs in the page) and they are saved before any file is
+ * handled; one request may carry photos and ECG files both. Each photo is
+ * kept as soon as it is ready, so when the third of five is refused (too
+ * big, not an image) the first two are already in the draft and the page
+ * names the refused file and what to do. ECG files land in a temporary
+ * folder because a WFDB record is a header plus signal files that
+ * readEcgFile opens by name. The form's idempotency key makes a double tap
+ * one upload.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,6 +25,8 @@ import type { PhotoSource } from '../../cases/case-drafts.js';
 import { preparePhoto } from '../../photos/photo-pipeline.js';
 import type { CasePagesDeps } from './case-pages.js';
 import { MAX_FILE_MB, MAX_FILES, renderCase } from './case-views.js';
+import { formKey } from '../../../lib/web/submission-keys.js';
+import { saveTyped } from './draft-form.js';
 import { formBody } from './form-fields.js';
 import { notFound } from './patient-pages.js';
 
@@ -65,25 +72,50 @@ async function photoFromPart(req: FastifyRequest, d: CasePagesDeps, caseId: stri
   return undefined;
 }
 
-/** Runs `each` on every file of the request; a limit reached ends the loop with a message, keeping what was done. */
-async function eachFile(req: FastifyRequest, each: (part: MultipartFile) => Promise<string | undefined>): Promise<string[]> {
-  const problems: string[] = [];
+/** What one multipart submit of the draft page did. */
+type Upload = { problems: string[]; photos: number; ecgNames: string[]; repeated: boolean };
+
+/**
+ * Reads the draft form as it streams in: fields are gathered and saved once,
+ * just before the first file (and at the end if no file came); photos are
+ * kept as they arrive; ECG files are written to `dir`. A limit reached ends
+ * the loop with a message, keeping what was done.
+ */
+async function readDraftForm(req: FastifyRequest, d: CasePagesDeps, caseId: string, dir: string): Promise<Upload> {
+  const up: Upload = { problems: [], photos: 0, ecgNames: [], repeated: false };
+  const fields: Record<string, unknown> = {};
+  let saved = false;
+  let claimed = false;
+  const save = (): void => {
+    if (!saved && saveTyped(d.drafts, caseId, fields)) req.server.audit.record({ actor: req.nurse!.username, action: 'case.update', target: caseId });
+    saved = true;
+  };
   try {
     for await (const part of req.parts()) {
-      if (part.type !== 'file') continue;
-      // An empty file input still sends a part, with no name.
-      if (!part.filename) {
+      if (part.type === 'field') {
+        fields[part.fieldname] = part.value;
+        continue;
+      }
+      save();
+      // An empty file input still sends a part, with no name; a repeated submit's files are dropped.
+      if (!claimed && part.filename) {
+        claimed = true;
+        up.repeated = !d.submissions.once('case.upload', formKey(fields), () => caseId).created;
+      }
+      if (!part.filename || up.repeated || (part.fieldname !== 'photos' && part.fieldname !== 'ecg')) {
         await part.toBuffer();
         continue;
       }
-      const problem = await each(part);
-      if (problem) problems.push(problem);
+      const problem = part.fieldname === 'photos' ? await photoFromPart(req, d, caseId, part) : await ecgFileFromPart(req, dir, part, up.ecgNames);
+      if (problem) up.problems.push(problem);
+      else if (part.fieldname === 'photos') up.photos++;
     }
   } catch (err) {
     if (!(err instanceof req.server.multipartErrors.FilesLimitError)) throw err;
-    problems.push(req.t('cases.upload.tooMany', { max: MAX_FILES }));
+    up.problems.push(req.t('cases.upload.tooMany', { max: MAX_FILES }));
   }
-  return problems;
+  save();
+  return up;
 }
 
 function problemsPage(req: FastifyRequest, reply: FastifyReply, d: CasePagesDeps, id: string, problems: string[], okKey: string): FastifyReply {
@@ -91,17 +123,13 @@ function problemsPage(req: FastifyRequest, reply: FastifyReply, d: CasePagesDeps
   return renderCase(req, reply, d, id, { status: 400, flash: { kind: 'error', text: problems.join(' ') } });
 }
 
-/** Saves the uploaded ECG files in `dir`; returns the names kept, or a problem. */
-async function saveEcgFiles(req: FastifyRequest, dir: string): Promise<{ names: string[]; problems: string[] }> {
-  const names: string[] = [];
-  const problems = await eachFile(req, async (part) => {
-    const name = cleanName(part.filename);
-    await pipeline(part.file, createWriteStream(join(dir, name)));
-    if (part.file.truncated) return req.t('cases.upload.tooLarge', { name, mb: MAX_FILE_MB });
-    names.push(name);
-    return undefined;
-  });
-  return { names, problems };
+/** Saves one uploaded ECG file in `dir`; returns a problem, or adds its name to `names`. */
+async function ecgFileFromPart(req: FastifyRequest, dir: string, part: MultipartFile, names: string[]): Promise<string | undefined> {
+  const name = cleanName(part.filename);
+  await pipeline(part.file, createWriteStream(join(dir, name)));
+  if (part.file.truncated) return req.t('cases.upload.tooLarge', { name, mb: MAX_FILE_MB });
+  names.push(name);
+  return undefined;
 }
 
 /** The file readEcgFile should open: the WFDB header if there is one, else the single file sent. */
@@ -109,34 +137,43 @@ function ecgEntry(names: string[]): string | undefined {
   return names.find((n) => extname(n).toLowerCase() === '.hea') ?? (names.length === 1 ? names[0] : undefined);
 }
 
-async function importEcg(req: FastifyRequest, d: CasePagesDeps, caseId: string): Promise<string[]> {
+/** Reads the ECG files saved in `dir` as one recording and attaches it. */
+async function importEcg(req: FastifyRequest, d: CasePagesDeps, caseId: string, dir: string, names: string[]): Promise<string[]> {
+  const entry = ecgEntry(names);
+  if (!entry) return [req.t('cases.ecg.which', { names: names.join(', ') || '—' })];
+  let bytes: Buffer;
+  let source: string;
+  try {
+    const rec = await readEcgFile(join(dir, entry));
+    bytes = Buffer.from(encodeEcg(rec));
+    source = rec.source ?? entry;
+  } catch (err) {
+    if (!isChasquiError(err)) throw err;
+    req.log.info({ code: err.code, file: entry }, 'ECG file refused');
+    return [req.t('cases.ecg.unreadable', { name: entry })];
+  }
+  const rec = d.recordings.add(bytes, { source, quality: null, now: new Date(d.clock.now()) });
+  d.drafts.addEcg(caseId, rec.id);
+  req.server.audit.record({ actor: req.nurse!.username, action: 'ecg.attach', target: caseId, detail: { recording: rec.id, imported: entry } });
+  return [];
+}
+
+/** Photo and ECG buttons alike: save the fields, keep every file chosen, say what was added. */
+async function uploadToDraft(req: FastifyRequest, reply: FastifyReply, d: CasePagesDeps, caseId: string): Promise<FastifyReply> {
   const dir = await mkdtemp(join(tmpdir(), 'chasqui-ecg-'));
   try {
-    const { names, problems } = await saveEcgFiles(req, dir);
-    if (problems.length > 0) return problems;
-    const entry = ecgEntry(names);
-    if (!entry) return [req.t('cases.ecg.which', { names: names.join(', ') || '—' })];
-    let bytes: Buffer;
-    let source: string;
-    try {
-      const rec = await readEcgFile(join(dir, entry));
-      bytes = Buffer.from(encodeEcg(rec));
-      source = rec.source ?? entry;
-    } catch (err) {
-      if (!isChasquiError(err)) throw err;
-      req.log.info({ code: err.code, file: entry }, 'ECG file refused');
-      return [req.t('cases.ecg.unreadable', { name: entry })];
-    }
-    const rec = d.recordings.add(bytes, { source, quality: null, now: new Date(d.clock.now()) });
-    d.drafts.addEcg(caseId, rec.id);
-    req.server.audit.record({ actor: req.nurse!.username, action: 'ecg.attach', target: caseId, detail: { recording: rec.id, imported: entry } });
-    return [];
+    const up = await readDraftForm(req, d, caseId, dir);
+    const problems = up.problems.length === 0 && up.ecgNames.length > 0 ? await importEcg(req, d, caseId, dir, up.ecgNames) : up.problems;
+    const ecg = up.ecgNames.length > 0;
+    const okKey = up.repeated ? 'saved' : ecg && up.photos > 0 ? 'attached' : ecg ? 'ecg' : up.photos > 0 ? 'photos' : 'saved';
+    return problemsPage(req, reply, d, caseId, problems, okKey);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 function attachRecent(req: FastifyRequest, d: CasePagesDeps, caseId: string): string[] {
+  saveTyped(d.drafts, caseId, formBody(req.body));
   const rid = formBody(req.body).recordingId;
   if (typeof rid !== 'string' || !d.recordings.get(rid)) return [req.t('cases.ecg.notFound')];
   d.drafts.addEcg(caseId, rid);
@@ -161,13 +198,13 @@ export async function caseUploads(app: FastifyInstance, d: CasePagesDeps): Promi
   app.post<IdParams>('/casos/:id/fotos', async (req, reply) => {
     const stop = editable(req, reply) ?? (req.isMultipart() ? undefined : reply.redirect(`/casos/${req.params.id}`, 303));
     if (stop) return stop;
-    const problems = await eachFile(req, (part) => photoFromPart(req, d, req.params.id, part));
-    return problemsPage(req, reply, d, req.params.id, problems, 'photos');
+    return uploadToDraft(req, reply, d, req.params.id);
   });
 
   app.post<{ Params: { id: string; photoId: string } }>('/casos/:id/fotos/:photoId/quitar', async (req, reply) => {
     const stop = editable(req, reply);
     if (stop) return stop;
+    saveTyped(d.drafts, req.params.id, formBody(req.body));
     d.drafts.removePhoto(req.params.id, req.params.photoId);
     app.audit.record({ actor: req.nurse!.username, action: 'photo.remove', target: req.params.id, detail: { photo: req.params.photoId } });
     return reply.redirect(`/casos/${req.params.id}?ok=photoRemoved`, 303);
@@ -176,13 +213,14 @@ export async function caseUploads(app: FastifyInstance, d: CasePagesDeps): Promi
   app.post<IdParams>('/casos/:id/ecg', async (req, reply) => {
     const stop = editable(req, reply);
     if (stop) return stop;
-    const problems = req.isMultipart() ? await importEcg(req, d, req.params.id) : attachRecent(req, d, req.params.id);
-    return problemsPage(req, reply, d, req.params.id, problems, 'ecg');
+    if (req.isMultipart()) return uploadToDraft(req, reply, d, req.params.id);
+    return problemsPage(req, reply, d, req.params.id, attachRecent(req, d, req.params.id), 'ecg');
   });
 
   app.post<{ Params: { id: string; recId: string } }>('/casos/:id/ecg/:recId/quitar', async (req, reply) => {
     const stop = editable(req, reply);
     if (stop) return stop;
+    saveTyped(d.drafts, req.params.id, formBody(req.body));
     d.drafts.removeEcg(req.params.id, req.params.recId);
     return reply.redirect(`/casos/${req.params.id}?ok=ecgRemoved`, 303);
   });

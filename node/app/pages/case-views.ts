@@ -11,6 +11,7 @@ import { checkVitals, VITAL_FIELDS, VITAL_RULES, type VitalField, type VitalsChe
 import type { EcgRecordingView } from '../../ecg/ecg-recordings.js';
 import type { Patient } from '../../patients/patient-store.js';
 import { html, type Html } from '../../../lib/web/html.js';
+import { keyInput } from '../../../lib/web/submission-keys.js';
 import { sendPage } from '../layout.js';
 import type { CasePagesDeps } from './case-pages.js';
 import { field, journeyText, select, textarea, when } from './form-fields.js';
@@ -50,10 +51,20 @@ function vitalsFields(req: FastifyRequest, draft: CaseDraft, c: VitalsCheck): Ht
   })}</div></fieldset>`;
 }
 
+/**
+ * The draft's form holds the typed fields and "Save" (the first submit
+ * button, so Enter in a field saves). Every other button on the page is
+ * tied to it with form="draft", so an upload or a removal carries what was
+ * typed; the fields come first in the page, so they come first in a
+ * multipart body too. data-version lets draft-autosave.js tell whether the
+ * copy kept in the phone is newer than the post's.
+ */
 function draftForm(req: FastifyRequest, d: CasePageData, c: VitalsCheck, errors: { reason?: string }): Html {
   const t = req.t;
   const id = d.draft.id;
-  return html`<form method="post" action="/casos/${id}" novalidate>
+  return html`<form method="post" action="/casos/${id}" id="draft" novalidate data-draft="${id}" data-version="${d.draft.updatedAt}" data-autosave="/casos/${id}/borrador"
+ data-msg-saved="${t('cases.autosave.saved')}" data-msg-local="${t('cases.autosave.local')}" data-msg-restored="${t('cases.autosave.restored')}">
+${keyInput()}
 <div class="card">
 ${textarea({ name: 'reason', label: t('cases.field.reason'), value: d.draft.reason, error: errors.reason, required: true, hint: t('cases.hint.reason') })}
 ${textarea({ name: 'history', label: t('cases.field.history'), value: d.draft.history, hint: t('cases.hint.history') })}
@@ -62,23 +73,25 @@ ${select({ name: 'priority', label: t('cases.field.priority'), value: d.draft.pr
 ${select({ name: 'specialty', label: t('cases.field.specialty'), value: d.draft.specialty ?? '', hint: t('cases.hint.specialty'), options: [{ value: '', label: t('cases.specialty.any') }, ...SPECIALTIES.map((s) => ({ value: s, label: t(`cases.specialty.${s}`) }))] })}
 </div></div>
 ${vitalsFields(req, d.draft, c)}
-<button>${t('cases.saveDraft')}</button>
-<button formaction="/casos/${id}/enviar" class="send">${t('cases.send')}</button>
-<p class="hint">${t('cases.hint.send')}</p>
+<button>${t('cases.saveDraft')}</button> <span class="hint" id="autosave-status" role="status" aria-live="polite"></span>
 </form>`;
+}
+
+function sendBlock(req: FastifyRequest, id: string): Html {
+  return html`<div class="card"><button form="draft" formaction="/casos/${id}/enviar" class="send">${req.t('cases.send')}</button>
+<p class="hint">${req.t('cases.hint.send')}</p></div>`;
 }
 
 function photoSection(req: FastifyRequest, d: CasePageData, editable: boolean): Html {
   const t = req.t;
   const id = d.draft.id;
   const thumbs = d.photos.map((p) => html`<figure><a href="/fotos/${p.id}"><img src="/fotos/${p.id}/miniatura" alt="${p.name}" loading="lazy"></a>
-<figcaption>${p.name}${editable ? html`<form method="post" action="/casos/${id}/fotos/${p.id}/quitar"><button class="secondary">${t('cases.photo.remove')}</button></form>` : ''}</figcaption></figure>`);
+<figcaption>${p.name}${editable ? html` <button form="draft" formaction="/casos/${id}/fotos/${p.id}/quitar" class="secondary">${t('cases.photo.remove')}</button>` : ''}</figcaption></figure>`);
   return html`<section class="card" id="fotos"><h2>${t('cases.photos')}</h2>
 ${d.photos.length ? html`<div class="thumbs">${thumbs}</div>` : html`<p class="muted">${t('cases.photo.none')}</p>`}
-${editable ? html`<form method="post" action="/casos/${id}/fotos" enctype="multipart/form-data">
-<label for="f-photos">${t('cases.photo.add')} <span class="hint">${t('cases.photo.hint', { mb: d.maxFileMb })}</span></label>
-<input id="f-photos" name="photos" type="file" accept="image/*" multiple>
-<button class="secondary">${t('cases.photo.upload')}</button></form>` : ''}
+${editable ? html`<label for="f-photos">${t('cases.photo.add')} <span class="hint">${t('cases.photo.hint', { mb: d.maxFileMb })}</span></label>
+<input id="f-photos" name="photos" type="file" accept="image/*" multiple form="draft">
+<button form="draft" formaction="/casos/${id}/fotos" formenctype="multipart/form-data" class="secondary">${t('cases.photo.upload')}</button>` : ''}
 </section>`;
 }
 
@@ -89,21 +102,21 @@ function ecgLabel(req: FastifyRequest, r: EcgRecordingView): string {
 function ecgForms(req: FastifyRequest, d: CasePageData): Html {
   const t = req.t;
   const id = d.draft.id;
-  return html`${d.recentEcgs.length ? html`<form method="post" action="/casos/${id}/ecg">
+  return html`${d.recentEcgs.length ? html`<div>
 <label for="f-recordingId">${t('cases.ecg.attachRecent')}</label>
-<select id="f-recordingId" name="recordingId">${d.recentEcgs.map((r) => html`<option value="${r.id}">${ecgLabel(req, r)}</option>`)}</select>
-<button class="secondary">${t('cases.ecg.attach')}</button></form>` : ''}
-<form method="post" action="/casos/${id}/ecg" enctype="multipart/form-data">
+<select id="f-recordingId" name="recordingId" form="draft">${d.recentEcgs.map((r) => html`<option value="${r.id}">${ecgLabel(req, r)}</option>`)}</select>
+<button form="draft" formaction="/casos/${id}/ecg" class="secondary">${t('cases.ecg.attach')}</button></div>` : ''}
+<div>
 <label for="f-ecgfile">${t('cases.ecg.upload')} <span class="hint" id="ecgfile-hint">${t('cases.ecg.uploadHint')}</span></label>
-<input id="f-ecgfile" name="ecg" type="file" multiple aria-describedby="ecgfile-hint">
-<button class="secondary">${t('cases.ecg.import')}</button></form>
-<p><a class="button secondary" href="/casos/${id}/ecg">${t('cases.ecg.record')}</a></p>`;
+<input id="f-ecgfile" name="ecg" type="file" multiple aria-describedby="ecgfile-hint" form="draft">
+<button form="draft" formaction="/casos/${id}/ecg" formenctype="multipart/form-data" class="secondary">${t('cases.ecg.import')}</button></div>
+<p><button form="draft" formaction="/casos/${id}/grabar-ecg" class="secondary">${t('cases.ecg.record')}</button></p>`;
 }
 
 function ecgSection(req: FastifyRequest, d: CasePageData, editable: boolean): Html {
   const t = req.t;
   const id = d.draft.id;
-  const items = d.ecgs.map((r) => html`<li>${ecgLabel(req, r)}${editable ? html` <form method="post" action="/casos/${id}/ecg/${r.id}/quitar" class="inline"><button class="secondary">${t('cases.ecg.remove')}</button></form>` : ''}</li>`);
+  const items = d.ecgs.map((r) => html`<li>${ecgLabel(req, r)}${editable ? html` <button form="draft" formaction="/casos/${id}/ecg/${r.id}/quitar" class="secondary">${t('cases.ecg.remove')}</button>` : ''}</li>`);
   return html`<section class="card" id="ecg"><h2>${t('cases.ecg.title')}</h2>
 ${d.ecgs.length ? html`<ul>${items}</ul>` : html`<p class="muted">${t('cases.ecg.none')}</p>`}
 ${editable ? ecgForms(req, d) : ''}
@@ -141,14 +154,14 @@ export function casePage(req: FastifyRequest, d: CasePageData, errors: { reason?
   const p = d.patient;
   const who = p ? html`<p>${t('cases.patient')}: <a href="/pacientes/${p.id}">${p.surnames}, ${p.names}</a> · ${t(`patients.docKind.${p.docKind}`)} ${p.docNumber}</p>` : '';
   const editable = d.draft.state === 'draft';
-  const main = editable ? draftForm(req, d, checkVitals(d.draft.vitals), errors) : sentSummary(req, d);
-  // Photos and ECG first: their uploads leave the page, so the text typed below is written after them.
-  return editable ? html`${who}${photoSection(req, d, true)}${ecgSection(req, d, true)}${main}` : html`${who}${main}${photoSection(req, d, false)}${ecgSection(req, d, false)}`;
+  // A draft reads top to bottom as the nurse works: what she types, what she attaches, then send.
+  if (editable) return html`${who}${draftForm(req, d, checkVitals(d.draft.vitals), errors)}${photoSection(req, d, true)}${ecgSection(req, d, true)}${sendBlock(req, d.draft.id)}`;
+  return html`${who}${sentSummary(req, d)}${photoSection(req, d, false)}${ecgSection(req, d, false)}`;
 }
 
 const FLASHES: Record<string, string> = {
   created: 'cases.flash.created', saved: 'cases.flash.saved', sent: 'cases.flash.sent',
-  photos: 'cases.flash.photos', photoRemoved: 'cases.flash.photoRemoved', ecg: 'cases.flash.ecg', ecgRemoved: 'cases.flash.ecgRemoved',
+  photos: 'cases.flash.photos', attached: 'cases.flash.attached', photoRemoved: 'cases.flash.photoRemoved', ecg: 'cases.flash.ecg', ecgRemoved: 'cases.flash.ecgRemoved',
 };
 
 /** Renders a case page (draft form or sent summary); shared with the upload routes for their error pages. */
@@ -162,7 +175,7 @@ export function renderCase(req: FastifyRequest, reply: FastifyReply, d: CasePage
   const data = { draft, patient, photos, ecgs, recentEcgs, journey: journeyFor(d, id), maxFileMb: MAX_FILE_MB };
   const title = patient ? req.t('cases.titleFor', { name: fullName(patient) }) : req.t('cases.title');
   const flash = o.flash ?? okFlash(req, FLASHES);
-  return sendPage(req, reply, { title, body: casePage(req, data, o.errors), section: 'cases', flash, scripts: draft.state === 'sent' ? ['case-status.js'] : [] }, o.status ?? 200);
+  return sendPage(req, reply, { title, body: casePage(req, data, o.errors), section: 'cases', flash, scripts: draft.state === 'sent' ? ['case-status.js'] : ['draft-autosave.js'] }, o.status ?? 200);
 }
 
 

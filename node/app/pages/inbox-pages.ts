@@ -10,12 +10,14 @@ import type { PostThreadMessage } from '../../messages/thread-store.js';
 import { MAX_REPLY_CHARS, type ThreadService } from '../../messages/thread-service.js';
 import { html, type Html } from '../../../lib/web/html.js';
 import { when, withZone } from '../../../lib/web/time-format.js';
+import { formKey, keyInput, type SubmissionKeys } from '../../../lib/web/submission-keys.js';
 import { sendPage } from '../layout.js';
 import { counterReferenceBody, patientName, printPage } from './message-views.js';
 
 export interface InboxDeps {
   threads: ThreadService;
   cases: CaseService;
+  submissions: SubmissionKeys;
 }
 
 type Params = { Params: { id: string } };
@@ -39,19 +41,23 @@ export function inboxPages(app: FastifyInstance, d: InboxDeps): void {
   app.get<Params>('/mensajes/:id', guard, async (req, reply) => {
     const m = d.threads.read(req.params.id, req.nurse!);
     app.audit.record({ actor: req.nurse!.username, action: 'message.read', target: m.id, detail: { caseId: m.caseId } });
-    return sendPage(req, reply, messagePage(req, d, m));
+    const ok = (req.query as { ok?: string }).ok === 'replied';
+    return sendPage(req, reply, messagePage(req, d, m, ok ? { flash: { kind: 'ok', text: req.t('inbox.replySent') } } : {}));
   });
 
+  // Post/Redirect/Get with an idempotency key: a reload of the answer page or a double tap sends nothing new.
   app.post<Params & { Body: { text?: string } }>('/mensajes/:id/responder', guard, async (req, reply) => {
     const m = d.threads.get(req.params.id);
     if (!m) return reply.callNotFound();
+    const key = formKey(req.body);
     try {
-      const sent = d.threads.reply(m.id, req.body?.text ?? '', req.nurse!);
-      app.audit.record({ actor: req.nurse!.username, action: 'message.reply', target: sent.id, detail: { caseId: m.caseId, inReplyTo: m.id } });
-      return sendPage(req, reply, messagePage(req, d, m, { kind: 'ok', text: req.t('inbox.replySent') }));
+      const { target, created } = d.submissions.once('message.reply', key, () => d.threads.reply(m.id, req.body?.text ?? '', req.nurse!).id);
+      if (created) app.audit.record({ actor: req.nurse!.username, action: 'message.reply', target, detail: { caseId: m.caseId, inReplyTo: m.id } });
+      return reply.redirect(`/mensajes/${m.id}?ok=replied#m-${target}`, 303);
     } catch (err) {
       if (!isChasquiError(err, 'CHASQUI_ERR_BAD_REQUEST')) throw err;
-      return sendPage(req, reply, messagePage(req, d, m, { kind: 'error', text: req.t('inbox.replyInvalid', { max: MAX_REPLY_CHARS }) }, req.body?.text), 400);
+      const flash = { kind: 'error' as const, text: req.t('inbox.replyInvalid', { max: MAX_REPLY_CHARS }) };
+      return sendPage(req, reply, messagePage(req, d, m, { flash, draft: req.body?.text, key }), 400);
     }
   });
 
@@ -63,13 +69,16 @@ export function inboxPages(app: FastifyInstance, d: InboxDeps): void {
   });
 }
 
-function messagePage(req: FastifyRequest, d: InboxDeps, m: PostThreadMessage, flash?: { kind: 'ok' | 'error'; text: string }, draft = '') {
+type MessagePageOptions = { flash?: { kind: 'ok' | 'error'; text: string }; draft?: string; key?: string };
+
+function messagePage(req: FastifyRequest, d: InboxDeps, m: PostThreadMessage, { flash, draft = '', key }: MessagePageOptions = {}) {
   const t = req.t;
   const thread = d.threads.byCase(m.caseId);
   const body = html`
     <p class="muted">${t('inbox.forCase')} <a href="/casos/${m.caseId}">${reasonOf(d, m.caseId) || m.caseId}</a> · ${patientOf(d, m.caseId)}</p>
     ${thread.map((x) => threadEntry(req, x, x.id === m.id))}
     <form method="post" action="/mensajes/${m.id}/responder" class="card no-print">
+      ${keyInput(key)}
       <label for="reply">${t(m.type === 'question' ? 'inbox.answerQuestion' : 'inbox.reply')}</label>
       <textarea id="reply" name="text" maxlength="${MAX_REPLY_CHARS}" required>${draft}</textarea>
       <button>${t('inbox.send')}</button>

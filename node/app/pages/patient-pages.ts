@@ -9,10 +9,11 @@ import type { CaseDrafts } from '../../cases/case-drafts.js';
 import { journeyFor, type JourneyDeps } from '../../cases/case-journey.js';
 import { ageYears, DOC_KINDS, SEXES, validatePatient, type FieldErrors, type Patient, type PatientStore } from '../../patients/patient-store.js';
 import { html, type Html } from '../../../lib/web/html.js';
+import { formKey, keyInput, type SubmissionKeys } from '../../../lib/web/submission-keys.js';
 import { sendPage } from '../layout.js';
 import { field, formBody, journeyBadge, select, when, withZone } from './form-fields.js';
 
-export type PatientPagesDeps = JourneyDeps & { patients: PatientStore; drafts: CaseDrafts; clock: Clock };
+export type PatientPagesDeps = JourneyDeps & { patients: PatientStore; drafts: CaseDrafts; clock: Clock; submissions: SubmissionKeys };
 
 type IdParams = { Params: { id: string } };
 const FLASHES: Record<string, string> = { created: 'patients.flash.created', updated: 'patients.flash.updated' };
@@ -31,11 +32,13 @@ export function notFound(req: FastifyRequest, reply: FastifyReply): FastifyReply
   return sendPage(req, reply, { title: req.t('error.notFound'), body: html`<p><a href="/pacientes">${req.t('common.back')}</a></p>` }, 404);
 }
 
-function patientForm(req: FastifyRequest, action: string, v: Record<string, unknown>, errors: FieldErrors): Html {
+/** `creating`: the new-patient form, which carries an idempotency key (kept when the form comes back with errors). */
+function patientForm(req: FastifyRequest, action: string, v: Record<string, unknown>, errors: FieldErrors, creating = false): Html {
   const t = req.t;
   const s = (k: string): string => (typeof v[k] === 'string' || typeof v[k] === 'number' ? String(v[k]) : '');
   const e = (k: keyof FieldErrors): string | undefined => (errors[k] ? t(errors[k]!) : undefined);
   return html`<form method="post" action="${action}" class="card" novalidate>
+${creating ? keyInput(formKey(v)) : ''}
 <div class="grid">
 ${field({ name: 'names', label: t('patients.field.names'), value: s('names'), error: e('names'), required: true, attrs: html` autocomplete="off"` })}
 ${field({ name: 'surnames', label: t('patients.field.surnames'), value: s('surnames'), error: e('surnames'), required: true, attrs: html` autocomplete="off"` })}
@@ -93,7 +96,7 @@ function caseList(req: FastifyRequest, d: PatientPagesDeps, p: Patient): Html {
 <td>${c.state === 'draft' ? html`<span class="badge">${t('cases.state.draft')}</span>` : journeyBadge(req, j)}${j.answerHref ? html` <a href="${j.answerHref}">${t('cases.readAnswer')}</a>` : ''}</td></tr>`;
   });
   return html`<h2>${t('patients.cases')}</h2>
-<form method="post" action="/pacientes/${p.id}/casos"><button>${t('patients.newCase')}</button></form>
+<form method="post" action="/pacientes/${p.id}/casos">${keyInput()}<button>${t('patients.newCase')}</button></form>
 ${drafts.length ? html`<table><thead><tr><th>${withZone(req, t('cases.col.date'))}</th><th>${t('cases.field.reason')}</th><th>${t('cases.col.status')}</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p class="muted">${t('patients.noCases')}</p>`}`;
 }
 
@@ -118,18 +121,25 @@ ${patientTable(req, list, now())}`;
   });
 
   app.get('/pacientes/nuevo', async (req, reply) =>
-    sendPage(req, reply, { title: req.t('patients.new'), body: patientForm(req, '/pacientes', {}, {}), section: 'patients' }));
+    sendPage(req, reply, { title: req.t('patients.new'), body: patientForm(req, '/pacientes', {}, {}, true), section: 'patients' }));
 
   app.post('/pacientes', async (req, reply) => {
     const raw = formBody(req.body);
     const v = validatePatient(raw, now());
-    const res = v.ok ? d.patients.create(v.value, actor(req), now()) : v;
-    if (!res.ok) {
+    let refused: FieldErrors | undefined;
+    // A reload or a double tap of a form already accepted goes to the patient it registered (its DNI is now "taken" by it).
+    const { target, created } = d.submissions.once('patient.create', formKey(raw), () => {
+      const res = v.ok ? d.patients.create(v.value, actor(req), now()) : v;
+      if (res.ok) return res.patient.id;
+      refused = res.errors;
+      return undefined;
+    });
+    if (!target) {
       const flash = { kind: 'error' as const, text: req.t('patients.fixErrors') };
-      return sendPage(req, reply, { title: req.t('patients.new'), body: patientForm(req, '/pacientes', raw, res.errors), section: 'patients', flash }, 400);
+      return sendPage(req, reply, { title: req.t('patients.new'), body: patientForm(req, '/pacientes', raw, refused ?? {}, true), section: 'patients', flash }, 400);
     }
-    app.audit.record({ actor: actor(req), action: 'patient.create', target: res.patient.id });
-    return reply.redirect(`/pacientes/${res.patient.id}?ok=created`, 303);
+    if (created) app.audit.record({ actor: actor(req), action: 'patient.create', target });
+    return reply.redirect(`/pacientes/${target}?ok=created`, 303);
   });
 
   app.get<IdParams>('/pacientes/:id', async (req, reply) => {

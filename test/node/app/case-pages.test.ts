@@ -27,7 +27,7 @@ t.test('a whole case: vitals, photo, ECG, send once', async (t) => {
   t.same(audit.at(-1), { actor: 'rosa', action: 'case.create', target: caseId, detail: { patient: patientId } });
   const page = await app.inject({ method: 'GET', url: `/casos/${caseId}?ok=created` });
   t.match(page.body, /<h1>Caso de Quispe Huamán, María<\/h1>/);
-  t.match(page.body, new RegExp(`<a class="button secondary" href="/casos/${caseId}/ecg">Grabar un ECG ahora</a>`), 'link to live capture');
+  t.match(page.body, new RegExp(`<button form="draft" formaction="/casos/${caseId}/grabar-ecg" class="secondary">Grabar un ECG ahora</button>`), "live capture: a button that saves what is typed on the way");
   t.same(audit.at(-1), { actor: 'rosa', action: 'case.view', target: caseId });
 
   // Impossible vitals: saved as typed, refused with a message per field.

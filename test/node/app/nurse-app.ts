@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { installErrorHandler } from '../../../lib/http-errors.js';
 import { appPlugin } from '../../../node/app/app-plugin.js';
 import { casePages } from '../../../node/app/pages/case-pages.js';
+import { inboxPages } from '../../../node/app/pages/inbox-pages.js';
 import { patientPages } from '../../../node/app/pages/patient-pages.js';
 import type { AuditEntry, Nurse } from '../../../node/auth/nurse.js';
 import { CaseDrafts } from '../../../node/cases/case-drafts.js';
@@ -53,9 +54,10 @@ export async function nurseApp(t: { teardown(fn: () => Promise<void> | void): vo
     req.nurse = NURSE;
   });
   app.decorate('audit', { record: (e: AuditEntry) => void audit.push(e) });
-  const deps = { patients, drafts, photos, recordings: post.recordings, cases: post.cases, relay: post.relay, clock, rate, followUp: (id: string) => followUps.get(id) };
+  const deps = { patients, drafts, photos, recordings: post.recordings, cases: post.cases, threads: post.threads, relay: post.relay, clock, rate, followUp: (id: string) => followUps.get(id), submissions: post.submissions };
   await app.register(patientPages, deps);
   await app.register(casePages, deps);
+  await app.register(async (s) => inboxPages(s, deps));
   await app.ready();
   t.teardown(async () => {
     await app.close();

@@ -99,13 +99,14 @@ t.test('a nurse builds a case, sends it, reads and prints the answer, replies', 
 
   await t.test('a real photo and a real ECG record are attached; a live ECG is recorded', async (t) => {
     await page.setInputFiles('[name=photos]', join(SHARED_DATA, 'photos/canon_hdr_NO.jpg'));
-    await page.click('#fotos button:has-text("Subir"), #fotos form button');
+    await page.click('#fotos button:has-text("Subir")');
     await page.waitForSelector('.thumbs img');
     t.equal(await page.locator('.thumbs img').count(), 1);
     await page.setInputFiles('[name=ecg]', [join(SHARED_DATA, 'ecg/mitdb/100s.hea'), join(SHARED_DATA, 'ecg/mitdb/100s.dat')]);
-    await page.click('#ecg form[enctype] button');
+    await page.click('#ecg button[formenctype]');
     await page.waitForSelector('#ecg li');
-    await page.goto(`${caseUrl}/ecg`);
+    await page.click('button:has-text("Grabar un ECG ahora")'); // saves what is typed on the way
+    await page.waitForURL(`${caseUrl}/ecg`);
     await page.frameLocator('iframe.monitor').locator('canvas').first().waitFor({ timeout: 15_000 });
     await page.waitForTimeout(1500); // let the sweep draw a few beats for the screenshot
     await screenshot(page, '04-ecg-live');

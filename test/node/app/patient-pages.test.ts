@@ -39,7 +39,7 @@ t.test('register, find without accents, view, edit; each access logged', async (
   t.equal(page.statusCode, 200);
   t.match(page.body, /<h1>Quispe Huamán, María<\/h1>/);
   t.match(page.body, /role="status">Paciente registrado./);
-  t.match(page.body, new RegExp(`<form method="post" action="/pacientes/${id}/casos"><button>Nuevo caso</button>`));
+  t.match(page.body, new RegExp(`<form method="post" action="/pacientes/${id}/casos"><input type="hidden" name="clave" value="[0-9a-f-]{36}"><button>Nuevo caso</button>`), "the new-case button carries an idempotency key");
   t.match(page.body, /Todavía no tiene casos/);
   t.same(audit.at(-1), { actor: 'rosa', action: 'patient.view', target: id });
 

@@ -28,6 +28,7 @@ async function setup(t: { teardown(fn: () => Promise<void> | void): void }): Pro
   // Declared right after registerAuth, as node/post.ts does: the preHandler must already exist.
   app.get('/api/x', { preHandler: app.requireNurse }, async (req) => ({ nurse: req.nurse }));
   app.get('/pacientes', { preHandler: app.requireNurse }, async (req) => `hola ${req.nurse!.displayName}`);
+  app.post('/casos/:id/fotos', { preHandler: app.requireNurse }, async () => 'ok');
   await auth.accounts.create({ username: 'ana', displayName: 'Ana Quispe', kind: 'password', secret: 'muña-del-cerro' });
   await auth.accounts.create({ username: 'rosa', displayName: 'Rosa Mamani', kind: 'pin', secret: '284719' });
   await auth.accounts.create({ username: 'jefa', displayName: 'Luz Huamán', role: 'admin', kind: 'password', secret: 'hierba-luisa' });
@@ -175,6 +176,18 @@ t.test('without a session: /api answers 401 JSON, a page redirects to sign-in an
   t.equal(to.searchParams.get('volver'), '/pacientes?buscar=qu%C3%ADspe');
   const back = await signIn(app, 'ana', 'muña-del-cerro', { volver: to.searchParams.get('volver')! });
   t.equal(back.headers.location, '/pacientes?buscar=qu%C3%ADspe');
+});
+
+t.test('a form posted after the session ended: sign-in brings the nurse back to the page the form was on, never elsewhere', async (t) => {
+  const { app } = await setup(t);
+  const post = (referer?: string) => app.inject({
+    method: 'POST', url: '/casos/c1/fotos', headers: { host: 'posta.local:8080', 'content-type': 'application/x-www-form-urlencoded', ...(referer ? { referer } : {}) }, payload: 'reason=x',
+  });
+  const volver = (res: LightMyRequestResponse) => new URL(res.headers.location as string, 'http://post').searchParams.get('volver');
+  t.equal(volver(await post('http://posta.local:8080/casos/c1?ok=saved&x=1')), '/casos/c1?x=1', 'the draft page, without the last action\'s flash');
+  t.equal(volver(await post('https://evil.example/casos/c1')), '/casos/c1/fotos', 'a Referer from another host is not followed');
+  t.equal(volver(await post('http://posta.local:8080/entrar?volver=/x')), '/', 'never back to the sign-in page itself');
+  t.equal(volver(await post()), '/casos/c1/fotos', 'no Referer: the action, as before');
 });
 
 t.test('volver must be a path on this post: anything else goes to /', async (t) => {

@@ -29,7 +29,7 @@ export type CasePagesDeps = JourneyDeps & {
 
 type IdParams = { Params: { id: string } };
 
-function draftFields(body: Record<string, unknown>): DraftFields {
+export function draftFields(body: Record<string, unknown>): DraftFields {
   const s = (k: string, max: number): string => (typeof body[k] === 'string' ? (body[k] as string).trim().slice(0, max) : '');
   const specialty = SPECIALTIES.find((x) => x === body.specialty) ?? null;
   return { reason: s('reason', 2000), history: s('history', 8000), priority: body.priority === 'urgent' ? 'urgent' : 'routine', specialty, vitals: vitalsFromForm(body) };

@@ -86,7 +86,7 @@ async function eachFile(req: FastifyRequest, each: (part: MultipartFile) => Prom
   return problems;
 }
 
-function problemsPage(req: FastifyRequest, reply: FastifyReply, d: CasePagesDeps, id: string, problems: string[], okKey: string): FastifyReply {
+function problemsPage(req: FastifyRequest, reply: FastifyReply, d: CasePagesDeps, id: string, problems: string[], okKey: string): FastifyReply | Promise<FastifyReply> {
   if (problems.length === 0) return reply.redirect(`/casos/${id}?ok=${okKey}`, 303);
   return renderCase(req, reply, d, id, { status: 400, flash: { kind: 'error', text: problems.join(' ') } });
 }

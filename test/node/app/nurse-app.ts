@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { installErrorHandler } from '../../../lib/http-errors.js';
 import { appPlugin } from '../../../node/app/app-plugin.js';
 import { casePages } from '../../../node/app/pages/case-pages.js';
+import { devicePages } from '../../../node/app/pages/device-pages.js';
+import { BridgeClient } from '../../../node/devices/bridge-client.js';
 import { patientPages } from '../../../node/app/pages/patient-pages.js';
 import type { AuditEntry, Nurse } from '../../../node/auth/nurse.js';
 import { CaseDrafts } from '../../../node/cases/case-drafts.js';
@@ -33,7 +35,8 @@ export interface NurseApp {
   followUps: Map<string, CaseFollowUp>;
 }
 
-export async function nurseApp(t: { teardown(fn: () => Promise<void> | void): void }): Promise<NurseApp> {
+/** `bridgeUrl`: the devices pages too, against a real bridge there. */
+export async function nurseApp(t: { teardown(fn: () => Promise<void> | void): void }, o: { bridgeUrl?: string } = {}): Promise<NurseApp> {
   const { dir, cleanup } = tempDir();
   // Small chunks so a case with an ECG is many chunks, and progress has steps to show.
   // Each reading moves a second on, so "newest first" is well defined.
@@ -54,8 +57,10 @@ export async function nurseApp(t: { teardown(fn: () => Promise<void> | void): vo
   });
   app.decorate('audit', { record: (e: AuditEntry) => void audit.push(e) });
   const deps = { patients, drafts, photos, recordings: post.recordings, cases: post.cases, relay: post.relay, clock, rate, followUp: (id: string) => followUps.get(id) };
+  const bridge = o.bridgeUrl ? new BridgeClient(o.bridgeUrl) : undefined;
   await app.register(patientPages, deps);
-  await app.register(casePages, deps);
+  await app.register(casePages, { ...deps, ...(bridge ? { bridge } : {}) });
+  if (bridge) await app.register(async (s) => devicePages(s, { ...deps, bridge }));
   await app.ready();
   t.teardown(async () => {
     await app.close();

@@ -113,7 +113,7 @@ ${readings || html`<p class="muted">${t('bedside.none')}</p>`}
 <section class="card" id="equipos"><h2>${t('devices.connected')}</h2>
 <ul class="devices">${ports.map((p) => html`<li><span class="reading-name">${deviceName(req, p.protocol)}</span> <span class="badge${p.state === 'open' ? ' delivered' : ''}">${portState(req, p.state)}</span></li>`)}</ul></section>
 ${ecg ? html`<section class="card" id="trazado"><h2>${t('devices.liveTrace')}</h2>
-<iframe class="monitor" src="/puente/?port=${ecg.id}" title="${t('devices.liveTrace')}"></iframe></section>` : ''}`;
+<iframe class="monitor" src="/puente/?port=${ecg.id}&amp;embedded=1" title="${t('devices.liveTrace')}"></iframe></section>` : ''}`;
 }
 
 async function capturePage(req: FastifyRequest, d: DevicePagesDeps, draftId: string, problems?: Html) {
@@ -128,7 +128,7 @@ async function capturePage(req: FastifyRequest, d: DevicePagesDeps, draftId: str
       ? html`<p class="error">${t('devices.noEcgDevice')}</p>`
       : html`${problems ?? ''}
         <p>${t('devices.placeElectrodes')}</p>
-        <iframe class="monitor" src="/puente/?port=${first.id}" title="${t('devices.liveTrace')}"></iframe>
+        <iframe class="monitor" src="/puente/?port=${first.id}&amp;embedded=1" title="${t('devices.liveTrace')}"></iframe>
         <form method="post" action="/casos/${draftId}/ecg/captura" class="card" data-countdown="${t('devices.countdown')}" data-checking="${t('devices.checking')}">
           <label for="device">${t('devices.device')}</label>
           <select id="device" name="device">${ports.map((p) => html`<option value="${p.id}">${deviceName(req, p.protocol)} (${portState(req, p.state)})</option>`)}</select>

@@ -15,7 +15,7 @@ t.test('bedside readings reach the devices page and, with one tap, the draft\'s 
   // nurseApp's clock starts at 2026-11-23T10:00Z.
   const real0 = Date.now();
   const bridgeClock = { now: () => Date.parse('2026-11-23T10:00:00Z') + (Date.now() - real0) };
-  const bedside = await startBedside(t, { clock: bridgeClock, lastPressureAgoMs: 60_000 });
+  const bedside = await startBedside(t, { clock: bridgeClock, lastPressureAgoMs: 60_000, ecg: true });
   const n = await nurseApp(t, { bridgeUrl: bedside.url });
   const { app, drafts, audit } = n;
   const patient = await register(app);
@@ -48,6 +48,17 @@ t.test('bedside readings reach the devices page and, with one tap, the draft\'s 
     const after = await app.inject({ method: 'GET', url: res.headers.location as string });
     t.match(after.body, /Lecturas de los equipos copiadas/);
     t.match(after.body, new RegExp(`id="f-systolic" name="systolic" type="text" value="${LAST_PRESSURE.systolicMmHg}"`));
+  });
+
+  await t.test('a capture from an ECG board that went silent is explained in the nurse\'s language, with no path', async (t) => {
+    const capture = await app.inject({ method: 'GET', url: `/casos/${id}/ecg` });
+    t.match(capture.body, /<option value="ecg">Electrocardiógrafo OpenBCI Cyton \(8 derivaciones\) \(conectado\)<\/option>/);
+    t.match(capture.body, /data-countdown="Grabando… no mueva al paciente. Faltan \{seconds\} s."/);
+    await bedside.ptys.get('ecg')!.unplug();
+    const res = await app.inject(form('POST', `/casos/${id}/ecg/captura`, { device: 'ecg', seconds: '10' }));
+    t.equal(res.statusCode, 422);
+    t.match(res.body, /role="alert">(El equipo de ECG no envía datos|El equipo de ECG se desconectó)/);
+    t.notMatch(res.body, /\/tmp\/|no ECG samples|went away|devices\.error\./, 'no raw English, no path, no raw key');
   });
 
   await t.test('ten minutes later the readings are too old: refused with their age, what was typed kept', async (t) => {

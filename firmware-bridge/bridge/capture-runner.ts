@@ -39,18 +39,19 @@ export function captureEcg(port: DevicePort, opts: CaptureOptions): Promise<Capt
     };
     const armIdle = (): void => {
       clearTimeout(idle);
-      idle = setTimeout(() => fail(`no ECG samples from port ${port.id} for ${idleMs / 1000} s — is an ECG device there and switched on?`), idleMs);
+      idle = setTimeout(() => fail('silent', `no ECG samples from port ${port.id} for ${idleMs / 1000} s — is an ECG device there and switched on?`), idleMs);
     };
-    const fail = (reason: string): void => finish(new ChasquiError('CHASQUI_ERR_CAPTURE_FAILED', reason, { port: port.id }));
+    // `why` is for the post, which tells the nurse in her language; `reason` is for the log.
+    const fail = (why: 'silent' | 'unplugged' | 'lostSamples', reason: string): void => finish(new ChasquiError('CHASQUI_ERR_CAPTURE_FAILED', reason, { port: port.id, why }));
     const onState = (s: PortState): void => {
-      if (s !== 'open') fail(`the device on port ${port.id} went away during the capture (${s})`);
+      if (s !== 'open') fail('unplugged', `the device on port ${port.id} went away during the capture (${s})`);
     };
     const onReading = ({ at, reading }: TimedReading): void => {
       if (reading.kind !== 'ecg') return;
       startedAt ??= new Date(at).toISOString();
       armIdle();
       const p = capture.add(reading);
-      if (p.state === 'failed') return fail(p.reason);
+      if (p.state === 'failed') return fail('lostSamples', p.reason);
       if (p.state !== 'done') return;
       const recording = capture.recording({ startedAt, source: `${port.protocol.label}, port "${port.id}"` });
       const quality = assessSignalQuality(recording, { mainsHz: opts.mainsHz, minSeconds: opts.minSeconds, leadOff: capture.leadsOff() });

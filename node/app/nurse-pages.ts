@@ -50,6 +50,6 @@ export function registerNursePages(app: FastifyInstance, d: NursePagesDeps): voi
   void app.register(async (s) => {
     homePage(s, d);
     inboxPages(s, d);
-    devicePages(s, d);
+    devicePages(s, pageDeps);
   });
 }

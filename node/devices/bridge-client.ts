@@ -17,8 +17,9 @@ export interface BridgeCapture {
 export class BridgeClient {
   constructor(private readonly baseUrl: string) {}
 
-  ports(): Promise<unknown> {
-    return this.call('GET', '/api/ports', undefined, 5000);
+  /** A page that waits on this passes a shorter deadline. */
+  ports(timeoutMs = 5000): Promise<unknown> {
+    return this.call('GET', '/api/ports', undefined, timeoutMs);
   }
 
   capture(portId: string, seconds: number): Promise<BridgeCapture> {

@@ -118,6 +118,7 @@ t.test('a capture with electrodes off is refused with the leads named; an unplug
   const failed = await pending;
   t.equal(failed.statusCode, 503);
   t.equal(failed.json().error.code, 'CHASQUI_ERR_CAPTURE_FAILED');
+  t.match(failed.json().error.details, { port: 'ecg', why: /^(unplugged|silent)$/ }, 'the bridge says why, for the post to tell the nurse in her language');
   await waitFor(() => port.status().state === 'absent', { what: 'the port to notice the device is gone' });
 
   await pty.replug();

@@ -14,6 +14,9 @@ const ports = document.getElementById('ports');
 
 // ?port=ecg shows one port only (the post's ECG capture page embeds it that way).
 const only = new URLSearchParams(location.search).get('port');
+// ?embedded=1: inside the nurse app, which names the device in her language itself; no header, no
+// device path, protocol label or decoder counters (those are for the field engineer).
+if (new URLSearchParams(location.search).has('embedded')) document.documentElement.classList.add('embedded');
 
 async function main() {
   const res = await fetch('api/ports');

@@ -118,7 +118,7 @@ async function readDraftForm(req: FastifyRequest, d: CasePagesDeps, caseId: stri
   return up;
 }
 
-function problemsPage(req: FastifyRequest, reply: FastifyReply, d: CasePagesDeps, id: string, problems: string[], okKey: string): FastifyReply {
+function problemsPage(req: FastifyRequest, reply: FastifyReply, d: CasePagesDeps, id: string, problems: string[], okKey: string): FastifyReply | Promise<FastifyReply> {
   if (problems.length === 0) return reply.redirect(`/casos/${id}?ok=${okKey}`, 303);
   return renderCase(req, reply, d, id, { status: 400, flash: { kind: 'error', text: problems.join(' ') } });
 }

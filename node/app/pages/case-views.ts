@@ -14,7 +14,9 @@ import { html, type Html } from '../../../lib/web/html.js';
 import { keyInput } from '../../../lib/web/submission-keys.js';
 import { sendPage } from '../layout.js';
 import type { CasePagesDeps } from './case-pages.js';
-import { field, journeyText, select, textarea, when } from './form-fields.js';
+import type { BridgeClient } from '../../devices/bridge-client.js';
+import { bedsidePanel, fetchPorts } from './bedside-views.js';
+import { field, journeyText, requiredLegend, select, textarea, when } from './form-fields.js';
 import { fullName, notFound, okFlash } from './patient-pages.js';
 
 /** Upload limits: shown in the forms, enforced by case-uploads.ts. */
@@ -33,6 +35,8 @@ export interface CasePageData {
   recentEcgs: EcgRecordingView[];
   journey: Journey;
   maxFileMb: number;
+  /** The bedside devices' latest readings and the button that copies them into the vitals (bedside-views.ts). */
+  bedside?: Html | '';
 }
 
 function vitalError(req: FastifyRequest, c: VitalsCheck, f: VitalField): string | undefined {
@@ -40,14 +44,16 @@ function vitalError(req: FastifyRequest, c: VitalsCheck, f: VitalField): string 
   return e ? req.t(e.code, e.params) : undefined;
 }
 
-function vitalsFields(req: FastifyRequest, draft: CaseDraft, c: VitalsCheck): Html {
+function vitalsFields(req: FastifyRequest, draft: CaseDraft, c: VitalsCheck, bedside: Html | '' = ''): Html {
   const t = req.t;
-  return html`<fieldset class="card"><legend>${t('vitals.title')}</legend>
+  return html`<fieldset class="card" id="signos"><legend>${t('vitals.title')}</legend>
 <p class="hint">${t('vitals.hint')}</p>
+${bedside}
 <div class="grid">${VITAL_FIELDS.map((f) => {
     const flag = c.flags[f];
     const after = flag ? html`<p class="field-flag ${flag}" id="${f}-note">${t(`vitals.flag.${flag}`)}</p>` : '';
-    return field({ name: f, label: t(`vitals.field.${f}`), hint: VITAL_RULES[f].unit, value: draft.vitals[f], error: vitalError(req, c, f), after, attrs: html` inputmode="decimal" autocomplete="off"` });
+    const numeric = VITAL_RULES[f].whole ? 'numeric' : 'decimal';
+    return field({ name: f, label: t(`vitals.field.${f}`), hint: VITAL_RULES[f].unit, value: draft.vitals[f], error: vitalError(req, c, f), after, numeric, attrs: html` autocomplete="off"` });
   })}</div></fieldset>`;
 }
 
@@ -66,13 +72,14 @@ function draftForm(req: FastifyRequest, d: CasePageData, c: VitalsCheck, errors:
  data-msg-saved="${t('cases.autosave.saved')}" data-msg-local="${t('cases.autosave.local')}" data-msg-restored="${t('cases.autosave.restored')}">
 ${keyInput()}
 <div class="card">
+${requiredLegend(t)}
 ${textarea({ name: 'reason', label: t('cases.field.reason'), value: d.draft.reason, error: errors.reason, required: true, hint: t('cases.hint.reason') })}
 ${textarea({ name: 'history', label: t('cases.field.history'), value: d.draft.history, hint: t('cases.hint.history') })}
 <div class="grid">
 ${select({ name: 'priority', label: t('cases.field.priority'), value: d.draft.priority, options: [{ value: 'routine', label: t('cases.priority.routine') }, { value: 'urgent', label: t('cases.priority.urgent') }] })}
 ${select({ name: 'specialty', label: t('cases.field.specialty'), value: d.draft.specialty ?? '', hint: t('cases.hint.specialty'), options: [{ value: '', label: t('cases.specialty.any') }, ...SPECIALTIES.map((s) => ({ value: s, label: t(`cases.specialty.${s}`) }))] })}
 </div></div>
-${vitalsFields(req, d.draft, c)}
+${vitalsFields(req, d.draft, c, d.bedside)}
 <button>${t('cases.saveDraft')}</button> <span class="hint" id="autosave-status" role="status" aria-live="polite"></span>
 </form>`;
 }
@@ -161,18 +168,19 @@ export function casePage(req: FastifyRequest, d: CasePageData, errors: { reason?
 
 const FLASHES: Record<string, string> = {
   created: 'cases.flash.created', saved: 'cases.flash.saved', sent: 'cases.flash.sent',
-  photos: 'cases.flash.photos', attached: 'cases.flash.attached', photoRemoved: 'cases.flash.photoRemoved', ecg: 'cases.flash.ecg', ecgRemoved: 'cases.flash.ecgRemoved',
+  deviceVitals: 'bedside.flash.used', photos: 'cases.flash.photos', attached: 'cases.flash.attached', photoRemoved: 'cases.flash.photoRemoved', ecg: 'cases.flash.ecg', ecgRemoved: 'cases.flash.ecgRemoved',
 };
 
 /** Renders a case page (draft form or sent summary); shared with the upload routes for their error pages. */
-export function renderCase(req: FastifyRequest, reply: FastifyReply, d: CasePagesDeps, id: string, o: { status?: number; flash?: Flash; errors?: { reason?: string } } = {}): FastifyReply {
+export async function renderCase(req: FastifyRequest, reply: FastifyReply, d: CasePagesDeps & { bridge?: BridgeClient }, id: string, o: { status?: number; flash?: Flash; errors?: { reason?: string } } = {}): Promise<FastifyReply> {
   const draft = d.drafts.get(id);
   if (!draft) return notFound(req, reply);
+  const bedside = draft.state === 'draft' && d.bridge ? bedsidePanel(req, id, await fetchPorts(d.bridge), d.clock.now()) : '';
   const patient = d.patients.get(draft.patientId);
   const photos = draft.photoIds.map((pid) => ({ id: pid, name: d.photos.get(pid)?.name ?? pid }));
   const ecgs = draft.ecgIds.map((rid) => d.recordings.get(rid)).filter((r) => r !== undefined);
   const recentEcgs = d.recordings.list(20).filter((r) => !draft.ecgIds.includes(r.id));
-  const data = { draft, patient, photos, ecgs, recentEcgs, journey: journeyFor(d, id), maxFileMb: MAX_FILE_MB };
+  const data = { draft, patient, photos, ecgs, recentEcgs, journey: journeyFor(d, id), maxFileMb: MAX_FILE_MB, bedside };
   const title = patient ? req.t('cases.titleFor', { name: fullName(patient) }) : req.t('cases.title');
   const flash = o.flash ?? okFlash(req, FLASHES);
   return sendPage(req, reply, { title, body: casePage(req, data, o.errors), section: 'cases', flash, scripts: draft.state === 'sent' ? ['case-status.js'] : ['draft-autosave.js'] }, o.status ?? 200);

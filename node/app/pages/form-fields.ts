@@ -2,6 +2,9 @@
  * Form pieces the patient and case pages share: a labelled input with its
  * error next to it (role=alert, tied by aria-describedby so a screen reader
  * reads it with the field), a select, and a case's state as a badge.
+ * A required field carries a visible mark (explained by `requiredLegend`)
+ * and `required`/aria-required; a number field asks the phone for its
+ * number keyboard (`numeric`).
  */
 import type { FastifyRequest } from 'fastify';
 import type { Journey } from '../../cases/case-journey.js';
@@ -17,9 +20,31 @@ export interface FieldOptions {
   hint?: string;
   type?: string;
   required?: boolean;
+  /** The phone keyboard to bring up: digits only, or digits with a decimal separator. */
+  numeric?: 'numeric' | 'decimal';
   attrs?: Html;
   /** Shown after the input (an abnormal-value note); give it the id `${name}-note` to have it read with the field. */
   after?: Html | string;
+}
+
+/** What a number field asks of the browser. `pattern` is a hint for the keyboard and for styling only: forms are novalidate and the server decides. */
+const NUMERIC: Record<'numeric' | 'decimal', Html> = {
+  numeric: html` inputmode="numeric" pattern="[0-9]*"`,
+  decimal: html` inputmode="decimal" pattern="[0-9]*[.,]?[0-9]*"`,
+};
+
+/** The mark after a required field's label; aria-hidden because `required` already tells a screen reader. */
+function mark(required: boolean | undefined): Html | '' {
+  return required ? html` <span class="req" aria-hidden="true">*</span>` : '';
+}
+
+function requiredAttrs(required: boolean | undefined): Html | '' {
+  return required ? html` required aria-required="true"` : '';
+}
+
+/** The line that explains the mark, once at the top of a form with required fields. */
+export function requiredLegend(t: (key: string) => string): Html {
+  return html`<p class="hint req-legend"><span class="req" aria-hidden="true">*</span> ${t('form.requiredLegend')}</p>`;
 }
 
 export function errorLine(id: string, text: FieldErrorText): Html | '' {
@@ -34,24 +59,24 @@ function described(name: string, o: { error?: FieldErrorText; hint?: string; aft
 export function field(o: FieldOptions): Html {
   const id = `f-${o.name}`;
   return html`<div>
-<label for="${id}">${o.label}${o.hint ? html` <span class="hint" id="${o.name}-hint">${o.hint}</span>` : ''}</label>
-<input id="${id}" name="${o.name}" type="${o.type ?? 'text'}" value="${o.value ?? ''}"${o.required ? html` required` : ''}${o.error ? html` aria-invalid="true"` : ''}${described(o.name, o)}${o.attrs ?? ''}>
+<label for="${id}">${o.label}${mark(o.required)}${o.hint ? html` <span class="hint" id="${o.name}-hint">${o.hint}</span>` : ''}</label>
+<input id="${id}" name="${o.name}" type="${o.type ?? 'text'}" value="${o.value ?? ''}"${requiredAttrs(o.required)}${o.numeric ? NUMERIC[o.numeric] : ''}${o.error ? html` aria-invalid="true"` : ''}${described(o.name, o)}${o.attrs ?? ''}>
 ${o.after ?? ''}${errorLine(o.name, o.error)}</div>`;
 }
 
-export function textarea(o: Omit<FieldOptions, 'type' | 'after'>): Html {
+export function textarea(o: Omit<FieldOptions, 'type' | 'after' | 'numeric'>): Html {
   const id = `f-${o.name}`;
   return html`<div>
-<label for="${id}">${o.label}${o.hint ? html` <span class="hint" id="${o.name}-hint">${o.hint}</span>` : ''}</label>
-<textarea id="${id}" name="${o.name}"${o.required ? html` required` : ''}${o.error ? html` aria-invalid="true"` : ''}${described(o.name, o)}${o.attrs ?? ''}>${o.value ?? ''}</textarea>
+<label for="${id}">${o.label}${mark(o.required)}${o.hint ? html` <span class="hint" id="${o.name}-hint">${o.hint}</span>` : ''}</label>
+<textarea id="${id}" name="${o.name}"${requiredAttrs(o.required)}${o.error ? html` aria-invalid="true"` : ''}${described(o.name, o)}${o.attrs ?? ''}>${o.value ?? ''}</textarea>
 ${errorLine(o.name, o.error)}</div>`;
 }
 
-export function select(o: { name: string; label: string; value: string | null | undefined; options: Array<{ value: string; label: string }>; error?: FieldErrorText; hint?: string }): Html {
+export function select(o: { name: string; label: string; value: string | null | undefined; options: Array<{ value: string; label: string }>; error?: FieldErrorText; hint?: string; required?: boolean }): Html {
   const id = `f-${o.name}`;
   return html`<div>
-<label for="${id}">${o.label}${o.hint ? html` <span class="hint" id="${o.name}-hint">${o.hint}</span>` : ''}</label>
-<select id="${id}" name="${o.name}"${o.error ? html` aria-invalid="true"` : ''}${described(o.name, o)}>
+<label for="${id}">${o.label}${mark(o.required)}${o.hint ? html` <span class="hint" id="${o.name}-hint">${o.hint}</span>` : ''}</label>
+<select id="${id}" name="${o.name}"${requiredAttrs(o.required)}${o.error ? html` aria-invalid="true"` : ''}${described(o.name, o)}>
 ${o.options.map((op) => html`<option value="${op.value}"${op.value === (o.value ?? '') ? html` selected` : ''}>${op.label}</option>`)}
 </select>
 ${errorLine(o.name, o.error)}</div>`;

@@ -36,6 +36,7 @@ export function printPage(req: FastifyRequest, m: PostThreadMessage, c: CaseView
   const p = (body.patient ?? {}) as { document?: { kind?: string; number?: string }; ageYears?: number; sex?: string; community?: string };
   const author = (m.body.author ?? {}) as { name?: string; specialty?: string };
   return html`<!doctype html><html lang="${t.lang}"><head><meta charset="utf-8"><title>${t('print.title')}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/static/base/base.css"><link rel="stylesheet" href="/static/app.css"><style>${raw(PRINT_CSS)}</style></head><body class="print">
 <p class="no-print"><button onclick="window.print()">${t('common.print')}</button> <a href="/mensajes/${m.id}">${t('common.back')}</a></p>
 <h1>${t('print.title')}</h1>

@@ -11,12 +11,14 @@ import { ageYears, DOC_KINDS, SEXES, validatePatient, type FieldErrors, type Pat
 import { html, type Html } from '../../../lib/web/html.js';
 import { formKey, keyInput, type SubmissionKeys } from '../../../lib/web/submission-keys.js';
 import { sendPage } from '../layout.js';
-import { field, formBody, journeyBadge, select, when, withZone } from './form-fields.js';
+import { field, formBody, journeyBadge, requiredLegend, select, when, withZone } from './form-fields.js';
 
 export type PatientPagesDeps = JourneyDeps & { patients: PatientStore; drafts: CaseDrafts; clock: Clock; submissions: SubmissionKeys };
 
 type IdParams = { Params: { id: string } };
 const FLASHES: Record<string, string> = { created: 'patients.flash.created', updated: 'patients.flash.updated' };
+/** Switches the document number's keyboard with the document kind (a DNI is digits; a CE has letters). */
+const FORM_SCRIPTS = ['doc-keyboard.js'];
 
 export function fullName(p: Pick<Patient, 'names' | 'surnames'>): string {
   return `${p.surnames}, ${p.names}`;
@@ -37,24 +39,26 @@ function patientForm(req: FastifyRequest, action: string, v: Record<string, unkn
   const t = req.t;
   const s = (k: string): string => (typeof v[k] === 'string' || typeof v[k] === 'number' ? String(v[k]) : '');
   const e = (k: keyof FieldErrors): string | undefined => (errors[k] ? t(errors[k]!) : undefined);
+  const docKind = s('docKind') || 'DNI';
   return html`<form method="post" action="${action}" class="card" novalidate>
 ${creating ? keyInput(formKey(v)) : ''}
+${requiredLegend(t)}
 <div class="grid">
 ${field({ name: 'names', label: t('patients.field.names'), value: s('names'), error: e('names'), required: true, attrs: html` autocomplete="off"` })}
 ${field({ name: 'surnames', label: t('patients.field.surnames'), value: s('surnames'), error: e('surnames'), required: true, attrs: html` autocomplete="off"` })}
 </div>
 <div class="grid">
-${select({ name: 'docKind', label: t('patients.field.docKind'), value: s('docKind') || 'DNI', error: e('docKind'), options: DOC_KINDS.map((k) => ({ value: k, label: t(`patients.docKind.${k}`) })) })}
-${field({ name: 'docNumber', label: t('patients.field.docNumber'), value: s('docNumber'), error: e('docNumber'), hint: t('patients.hint.docNumber'), required: true, attrs: html` autocomplete="off"` })}
+${select({ name: 'docKind', label: t('patients.field.docKind'), value: docKind, error: e('docKind'), required: true, options: DOC_KINDS.map((k) => ({ value: k, label: t(`patients.docKind.${k}`) })) })}
+${field({ name: 'docNumber', label: t('patients.field.docNumber'), value: s('docNumber'), error: e('docNumber'), hint: t('patients.hint.docNumber'), required: true, ...(docKind === 'DNI' ? { numeric: 'numeric' as const } : {}), attrs: html` autocomplete="off" data-numeric-when="DNI"` })}
 </div>
 <div class="grid">
 ${field({ name: 'birthDate', label: t('patients.field.birthDate'), value: s('birthDate'), error: e('birthDate'), type: 'date' })}
-${field({ name: 'estimatedAgeYears', label: t('patients.field.estimatedAge'), value: s('estimatedAgeYears'), error: e('estimatedAgeYears'), hint: t('patients.hint.estimatedAge'), attrs: html` inputmode="numeric"` })}
-${select({ name: 'sex', label: t('patients.field.sex'), value: s('sex'), error: e('sex'), options: [{ value: '', label: t('patients.choose') }, ...SEXES.map((x) => ({ value: x, label: t(`patients.sex.${x}`) }))] })}
+${field({ name: 'estimatedAgeYears', label: t('patients.field.estimatedAge'), value: s('estimatedAgeYears'), error: e('estimatedAgeYears'), hint: t('patients.hint.estimatedAge'), numeric: 'numeric' })}
+${select({ name: 'sex', label: t('patients.field.sex'), value: s('sex'), error: e('sex'), required: true, options: [{ value: '', label: t('patients.choose') }, ...SEXES.map((x) => ({ value: x, label: t(`patients.sex.${x}`) }))] })}
 </div>
 <div class="grid">
 ${field({ name: 'community', label: t('patients.field.community'), value: s('community'), error: e('community'), hint: t('patients.hint.community'), required: true })}
-${field({ name: 'phone', label: t('patients.field.phone'), value: s('phone'), error: e('phone'), type: 'tel', hint: t('patients.hint.optional') })}
+${field({ name: 'phone', label: t('patients.field.phone'), value: s('phone'), error: e('phone'), type: 'tel', attrs: html` inputmode="tel" autocomplete="off"`, hint: t('patients.hint.optional') })}
 </div>
 <button>${t('common.save')}</button> <a class="button secondary" href="/pacientes">${t('common.cancel')}</a>
 </form>`;
@@ -121,7 +125,7 @@ ${patientTable(req, list, now())}`;
   });
 
   app.get('/pacientes/nuevo', async (req, reply) =>
-    sendPage(req, reply, { title: req.t('patients.new'), body: patientForm(req, '/pacientes', {}, {}, true), section: 'patients' }));
+    sendPage(req, reply, { title: req.t('patients.new'), body: patientForm(req, '/pacientes', {}, {}, true), section: 'patients', scripts: FORM_SCRIPTS }));
 
   app.post('/pacientes', async (req, reply) => {
     const raw = formBody(req.body);
@@ -136,7 +140,7 @@ ${patientTable(req, list, now())}`;
     });
     if (!target) {
       const flash = { kind: 'error' as const, text: req.t('patients.fixErrors') };
-      return sendPage(req, reply, { title: req.t('patients.new'), body: patientForm(req, '/pacientes', raw, refused ?? {}, true), section: 'patients', flash }, 400);
+      return sendPage(req, reply, { title: req.t('patients.new'), body: patientForm(req, '/pacientes', raw, refused ?? {}, true), section: 'patients', flash, scripts: FORM_SCRIPTS }, 400);
     }
     if (created) app.audit.record({ actor: actor(req), action: 'patient.create', target });
     return reply.redirect(`/pacientes/${target}?ok=created`, 303);
@@ -156,7 +160,7 @@ ${patientTable(req, list, now())}`;
     app.audit.record({ actor: actor(req), action: 'patient.view', target: p.id, detail: { form: 'edit' } });
     // The estimate is re-based on every save (it ages from updatedAt), so the form offers today's age.
     const values = { ...p, estimatedAgeYears: p.birthDate ? '' : ageYears(p, now()) ?? '' };
-    return sendPage(req, reply, { title: req.t('patients.edit'), body: patientForm(req, `/pacientes/${p.id}/editar`, values, {}), section: 'patients' });
+    return sendPage(req, reply, { title: req.t('patients.edit'), body: patientForm(req, `/pacientes/${p.id}/editar`, values, {}), section: 'patients', scripts: FORM_SCRIPTS });
   });
 
   app.post<IdParams>('/pacientes/:id/editar', async (req, reply) => {
@@ -166,7 +170,7 @@ ${patientTable(req, list, now())}`;
     const res = v.ok ? d.patients.update(req.params.id, v.value, actor(req), now())! : v;
     if (!res.ok) {
       const flash = { kind: 'error' as const, text: req.t('patients.fixErrors') };
-      return sendPage(req, reply, { title: req.t('patients.edit'), body: patientForm(req, `/pacientes/${req.params.id}/editar`, raw, res.errors), section: 'patients', flash }, 400);
+      return sendPage(req, reply, { title: req.t('patients.edit'), body: patientForm(req, `/pacientes/${req.params.id}/editar`, raw, res.errors), section: 'patients', flash, scripts: FORM_SCRIPTS }, 400);
     }
     app.audit.record({ actor: actor(req), action: 'patient.update', target: req.params.id });
     return reply.redirect(`/pacientes/${req.params.id}?ok=updated`, 303);

@@ -9,6 +9,8 @@ import { installErrorHandler } from '../../../lib/http-errors.js';
 import { appPlugin } from '../../../node/app/app-plugin.js';
 import { casePages } from '../../../node/app/pages/case-pages.js';
 import { inboxPages } from '../../../node/app/pages/inbox-pages.js';
+import { devicePages } from '../../../node/app/pages/device-pages.js';
+import { BridgeClient } from '../../../node/devices/bridge-client.js';
 import { patientPages } from '../../../node/app/pages/patient-pages.js';
 import type { AuditEntry, Nurse } from '../../../node/auth/nurse.js';
 import { CaseDrafts } from '../../../node/cases/case-drafts.js';
@@ -34,7 +36,8 @@ export interface NurseApp {
   followUps: Map<string, CaseFollowUp>;
 }
 
-export async function nurseApp(t: { teardown(fn: () => Promise<void> | void): void }): Promise<NurseApp> {
+/** `bridgeUrl`: the devices pages too, against a real bridge there. */
+export async function nurseApp(t: { teardown(fn: () => Promise<void> | void): void }, o: { bridgeUrl?: string } = {}): Promise<NurseApp> {
   const { dir, cleanup } = tempDir();
   // Small chunks so a case with an ECG is many chunks, and progress has steps to show.
   // Each reading moves a second on, so "newest first" is well defined.
@@ -55,9 +58,11 @@ export async function nurseApp(t: { teardown(fn: () => Promise<void> | void): vo
   });
   app.decorate('audit', { record: (e: AuditEntry) => void audit.push(e) });
   const deps = { patients, drafts, photos, recordings: post.recordings, cases: post.cases, threads: post.threads, relay: post.relay, clock, rate, followUp: (id: string) => followUps.get(id), submissions: post.submissions };
+  const bridge = o.bridgeUrl ? new BridgeClient(o.bridgeUrl) : undefined;
   await app.register(patientPages, deps);
-  await app.register(casePages, deps);
+  await app.register(casePages, { ...deps, ...(bridge ? { bridge } : {}) });
   await app.register(async (s) => inboxPages(s, deps));
+  if (bridge) await app.register(async (s) => devicePages(s, { ...deps, bridge }));
   await app.ready();
   t.teardown(async () => {
     await app.close();

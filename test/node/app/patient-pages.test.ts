@@ -10,7 +10,7 @@ t.test('register: a bad DNI comes back as a field error with everything typed ke
   const res = await app.inject(form('POST', '/pacientes', { ...PATIENT, docNumber: '4012345' }));
   t.equal(res.statusCode, 400);
   t.match(res.body, /<p class="field-error" id="docNumber-err" role="alert">El DNI tiene 8 números.<\/p>/);
-  t.match(res.body, /id="f-docNumber" name="docNumber" type="text" value="4012345" required aria-invalid="true" aria-describedby="docNumber-hint docNumber-err"/);
+  t.match(res.body, /id="f-docNumber" name="docNumber" type="text" value="4012345" required aria-required="true" inputmode="numeric" pattern="\[0-9\]\*" aria-invalid="true" aria-describedby="docNumber-hint docNumber-err"/);
   t.match(res.body, /name="names" type="text" value="María"/, 'the name typed is still there');
   t.match(res.body, /<option value="F" selected>Femenino/);
   t.match(res.body, /role="alert">Revise los datos marcados./);

@@ -157,7 +157,7 @@ export function buildHub(deps: HubDeps): Hub {
   hubApi(app, { cases, threads, posts, relay, router, sendToPost, isConnected: () => carrier.isConnected, clock });
   hubLinksRoutes(app, { metrics: linksMetrics, store: links, clock });
   void app.register(async (pages) => {
-    queuePage(pages, { router, cases, clock });
+    queuePage(pages, { router, cases, clock, threads });
     linksPage(pages, { summaries: linkSummaries(links, () => posts.list()), now: () => clock.now() });
     caseReviewPage(pages, { cases, threads, router, clock, sendCounterReference, markSeen });
   });

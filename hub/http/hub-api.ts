@@ -7,6 +7,7 @@ import type { HubCaseStore } from '../cases/case-store.js';
 import type { CaseThreads } from '../cases/case-threads.js';
 import type { Router } from '../routing/router.js';
 import { HUB_AREAS } from '../auth/hub-access.js';
+import { attachmentHeaders } from '../app/photo-media.js';
 import { ecgView } from '../ecg/ecg-view.js';
 import { FHIR_JSON, fhirBundleJson } from '../fhir/case-bundle.js';
 import type { Clock } from '../../lib/clock.js';
@@ -37,7 +38,8 @@ export function hubApi(
   app.get<{ Params: { sha256: string } }>('/api/blobs/:sha256', clinical, async (req, reply) => {
     const bytes = d.cases.blobs.get(req.params.sha256);
     if (!bytes) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `blob ${req.params.sha256}`);
-    return reply.type('application/octet-stream').send(bytes);
+    // What the manifest declared, if the bytes agree; never sniffed by the browser (hub/app/photo-media.ts).
+    return reply.headers(attachmentHeaders(d.cases.mediaTypeOf(req.params.sha256) ?? '', bytes, req.params.sha256.slice(0, 16))).send(bytes);
   });
 
   app.get('/api/posts', operations, async () => ({ posts: d.posts.list() }));
@@ -54,7 +56,11 @@ export function hubApi(
     const c = d.cases.find(postId, caseId);
     const specialty = d.router.store.get(postId, caseId)?.specialty;
     if (!c) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `case ${caseId} of post ${postId}`);
-    if (!specialty || !req.user!.specialties.includes(specialty)) throw new ChasquiError('CHASQUI_ERR_NOT_AUTHORIZED', `case ${caseId} is for ${specialty ?? 'no specialty yet'}`);
+    if (!specialty || !req.user!.specialties.includes(specialty)) {
+      // Recorded like a refused page (hub/app/pages/case-access.ts): an attempt is what an access review looks for.
+      app.audit.record({ actor: req.user!.username, action: 'access.denied', target: `${postId}/${caseId}`, detail: { reason: 'specialty' } });
+      throw new ChasquiError('CHASQUI_ERR_NOT_AUTHORIZED', `case ${caseId} is for ${specialty ?? 'no specialty yet'}`);
+    }
     return c;
   };
 

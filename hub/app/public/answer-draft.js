@@ -1,0 +1,57 @@
+// Keeps a copy of the counter-reference form in this browser while it is typed, keyed by case, so a
+// reload, a crash or a session that ended mid-answer loses nothing: after signing back in the
+// specialist comes back to the case and the draft is put back. Only into a pristine form (the server
+// re-renders a refused form with what was sent); dropped once the server says it was sent (?ok=1).
+'use strict';
+(function () {
+  var form = document.querySelector('form[data-draft]');
+  if (!form) return;
+  var store;
+  try { store = window.localStorage; store.getItem('chasqui'); } catch (e) { return; }
+  var key = 'chasqui.hub.draft.' + form.dataset.draft;
+  var url = new URL(location.href);
+  if (url.searchParams.has('ok')) {
+    store.removeItem(key);
+    // A later reload must not read "sent" again and wipe a new draft.
+    url.searchParams.delete('ok');
+    history.replaceState(null, '', url.pathname + url.search + url.hash);
+  } else if (form.hasAttribute('data-pristine')) {
+    restore();
+  }
+  form.addEventListener('input', save);
+  form.addEventListener('change', save);
+  form.addEventListener('submit', save);
+
+  function fields() {
+    return Array.prototype.filter.call(form.elements, function (el) { return el.name && el.type !== 'hidden' && el.type !== 'submit'; });
+  }
+  function save() {
+    var data = {};
+    fields().forEach(function (el) {
+      if (el.type === 'radio') { if (el.checked) data[el.name] = el.value; }
+      else if (el.type === 'checkbox') data[el.name] = el.checked;
+      else data[el.name] = el.value;
+    });
+    try { store.setItem(key, JSON.stringify(data)); } catch (e) { /* full or refused: the server still has the form */ }
+  }
+  function restore() {
+    var data;
+    try { data = JSON.parse(store.getItem(key) || 'null'); } catch (e) { data = null; }
+    if (!data) return;
+    var any = false;
+    fields().forEach(function (el) {
+      if (!(el.name in data)) return;
+      var v = data[el.name];
+      if (el.type === 'radio') el.checked = el.value === v;
+      else if (el.type === 'checkbox') el.checked = v === true;
+      else el.value = v;
+      if (v && v !== 'answer' && v !== 'routine') any = true;
+    });
+    if (!any) return;
+    var note = document.createElement('p');
+    note.className = 'flash ok draft-restored';
+    note.setAttribute('role', 'status');
+    note.textContent = form.dataset.restored;
+    form.insertBefore(note, form.firstChild);
+  }
+})();

@@ -154,7 +154,7 @@ export function buildHub(deps: HubDeps): Hub {
     db, cases, threads, clock, sendToPost, onAnswered: (postId, caseId, at) => router.answered(postId, caseId, at),
   });
   const markSeen = caseSeenSender({ db, threads, clock, sendToPost });
-  hubApi(app, { cases, threads, posts, relay, router, sendToPost, isConnected: () => carrier.isConnected, clock });
+  hubApi(app, { db, cases, threads, posts, relay, router, sendToPost, isConnected: () => carrier.isConnected, clock });
   hubLinksRoutes(app, { metrics: linksMetrics, store: links, clock });
   void app.register(async (pages) => {
     queuePage(pages, { router, cases, clock, threads });

@@ -13,13 +13,15 @@ import { FHIR_JSON, fhirBundleJson } from '../fhir/case-bundle.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Hub } from '../hub.js';
 import type { PostRegistry } from '../posts/post-registry.js';
+import type { Db } from '../../lib/sqlite.js';
+import { IDEMPOTENCY_KEY, IdempotencyKeys } from './idempotency-keys.js';
 
 const NoticeBody = Type.Object({ body: Type.Unknown(), priority: Type.Optional(Type.Union([Type.Literal('urgent'), Type.Literal('routine')])) });
 
 export function hubApi(
   app: FastifyInstance,
   d: {
-    cases: HubCaseStore; threads: CaseThreads; posts: PostRegistry; relay: Relay;
+    db: Db; cases: HubCaseStore; threads: CaseThreads; posts: PostRegistry; relay: Relay;
     sendToPost: Hub['sendToPost']; router: Router; isConnected: () => boolean; clock: Clock;
   },
 ): void {
@@ -30,6 +32,7 @@ export function hubApi(
 
   // Clinical content for specialists; the posts and their messages for operators (hub/auth/hub-access.ts).
   const clinical = { preHandler: app.requireUser(HUB_AREAS.cases) };
+  const keys = new IdempotencyKeys(d.db);
   const operations = { preHandler: app.requireUser(HUB_AREAS.links) };
 
   app.get<{ Querystring: { limit?: number } }>('/api/cases', clinical, async (req) => ({ count: d.cases.count(), cases: d.cases.list(req.query.limit) }));
@@ -47,7 +50,15 @@ export function hubApi(
   app.post<{ Params: { postId: string }; Body: Static<typeof NoticeBody> }>(
     '/api/posts/:postId/notices',
     { schema: { body: NoticeBody }, ...operations },
-    async (req, reply) => reply.status(202).send(d.sendToPost(req.params.postId, { kind: 'notice', body: req.body.body, priority: req.body.priority })),
+    async (req, reply) => {
+      const send = () => d.sendToPost(req.params.postId, { kind: 'notice', body: req.body.body, priority: req.body.priority });
+      const key = req.headers['idempotency-key'];
+      if (key === undefined) return reply.status(202).send(send());
+      if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) throw new ChasquiError('CHASQUI_ERR_BAD_REQUEST', 'Idempotency-Key must be 16 to 64 letters, digits, - or _');
+      // A retry after a lost answer must not queue the notice twice: the first result comes back, with 200.
+      const { result, repeated } = keys.once(req.user!.username, key, new Date(d.clock.now()).toISOString(), send);
+      return reply.status(repeated ? 200 : 202).send(result);
+    },
   );
 
   type CaseParams = { Params: { postId: string; caseId: string } };

@@ -85,6 +85,20 @@ t.test('case routes: the right specialist only, one audit entry per refusal, pho
   }
   t.equal(counterReferencesQueued(hub), 0, 'nothing went down to the post from a refused form');
 
+  // The operators' notice API: a retry with the same Idempotency-Key queues nothing more.
+  const noticesQueued = () => hub.db.prepare('SELECT count(*) FROM outbox_transfers WHERE peer = ? AND kind = ?').pluck().get(POST, TransferKind.notice) as number;
+  const before = noticesQueued();
+  const notice = { body: { type: 'seen', caseId: CASE, seenAt: '2026-12-01T15:00:00.000Z', specialty: 'dermatology' } };
+  const sendNotice = (key?: string) => app.inject({ method: 'POST', url: `/api/posts/${POST}/notices`, headers: { ...oper, ...(key ? { 'idempotency-key': key } : {}) }, payload: notice });
+  const first = await sendNotice('aviso-0001-000000000');
+  const retries = await Promise.all([1, 2, 3].map(() => sendNotice('aviso-0001-000000000')));
+  t.equal(first.statusCode, 202);
+  t.same(retries.map((r) => r.statusCode), [200, 200, 200], 'a repeat is answered with the first result');
+  t.same(retries.map((r) => r.json().id), [1, 2, 3].map(() => first.json().id));
+  t.equal(noticesQueued() - before, 1, 'one notice queued for the post');
+  t.equal((await sendNotice('corta')).statusCode, 400, 'a malformed key is refused');
+  t.equal((await app.inject({ method: 'POST', url: `/api/posts/${POST}/notices`, headers: quispe, payload: notice })).statusCode, 403, 'a specialist may not send notices');
+
   const img = await app.inject({ url: `${base}/fotos/1/imagen`, headers: vargas });
   t.equal(img.statusCode, 200);
   t.equal(img.headers['content-type'], 'image/jpeg');

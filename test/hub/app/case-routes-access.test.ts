@@ -130,6 +130,12 @@ t.test('case routes: the right specialist only, one audit entry per refusal, pho
   const noKey = await app.inject({ method: 'POST', url: `${base}/respuesta`, headers: { ...vargas, ...FORM }, payload: new URLSearchParams({ type: 'question', question: '¿Duele?' }).toString() });
   t.equal(noKey.statusCode, 400, 'a form without its key sends nothing');
   t.match(noKey.body, /¿Duele\?/, 'and comes back with what was typed');
+  const questionKey = /name="formKey" value="([^"]+)"/.exec(noKey.body)?.[1];
+  t.ok(questionKey && questionKey !== formKey, 'the re-rendered form has a key of its own');
+  const question = new URLSearchParams({ formKey: questionKey!, type: 'question', question: '¿Duele o pica?' }).toString();
+  for (let i = 0; i < 3; i++) await app.inject({ method: 'POST', url: `${base}/respuesta`, headers: { ...vargas, ...FORM }, payload: question });
+  t.equal(hub.threads.thread(POST, CASE).filter((m) => m.type === 'question').length, 1, 'a question posted three times is one question');
+  t.equal(counterReferencesQueued(hub), 2, 'the answer and the question, once each');
   const viewed = await app.inject({ url: base, headers: vargas });
   t.match(viewed.body, /Queratosis seborreica/, 'the thread shows the diagnosis');
   t.match(viewed.body, /<code>L82<\/code>/);

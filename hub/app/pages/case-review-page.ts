@@ -105,7 +105,7 @@ function page(req: FastifyRequest, d: ReviewDeps, c: HubCase, form?: Record<stri
     ${photos.length ? html`<section class="card"><h2>${t('review.photos')}</h2><div class="photos">${photos.map((a, i) => html`<a href="${photoPath(c, i + 1)}"><img src="${photoPath(c, i + 1)}/imagen" alt="${t('photo.alt', { n: i + 1, of: photos.length })}" loading="lazy"></a>`)}</div><p class="hint">${t('review.photoZoom')}</p></section>` : ''}
     ${ecgs.map((a) => html`<section class="card"><h2>ECG · ${a.name}</h2><div class="ecg-mount" data-src="${api}/attachments/${encodeURIComponent(a.name)}/ecg.json"></div></section>`)}
     <section><h2>${t('review.thread')}</h2>${threadView(t, d.threads.thread(c.postId, c.caseId))}</section>
-    <section><h2>${t('review.answerTitle')}</h2>${answerForm(t, { action: `/casos/${c.postId}/${c.caseId}/respuesta`, draftKey: `${c.postId}/${c.caseId}` }, form, error)}</section>
+    <section><h2>${t('review.answerTitle')}</h2>${answerForm(t, { action: `/casos/${c.postId}/${c.caseId}/respuesta`, draftKey: `${req.user!.username}/${c.postId}/${c.caseId}` }, form, error)}</section>
     <p><a href="${api}/fhir">${t('review.fhir')}</a></p>`;
   return {
     title: t('review.title'), section: 'cases', body: content, scripts: ['ecg-viewer.js', 'review.js', 'answer-draft.js'],

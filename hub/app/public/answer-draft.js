@@ -2,13 +2,21 @@
 // reload, a crash or a session that ended mid-answer loses nothing: after signing back in the
 // specialist comes back to the case and the draft is put back. Only into a pristine form (the server
 // re-renders a refused form with what was sent); dropped once the server says it was sent (?ok=1).
+// Clinical text must not linger on a shared computer (Law 29733): the key names the specialist, a draft
+// older than a working day is dropped unread, and signing out clears every draft in this browser.
 'use strict';
 (function () {
   var form = document.querySelector('form[data-draft]');
   if (!form) return;
   var store;
   try { store = window.localStorage; store.getItem('chasqui'); } catch (e) { return; }
-  var key = 'chasqui.hub.draft.' + form.dataset.draft;
+  var PREFIX = 'chasqui.hub.draft.';
+  var MAX_AGE_MS = 12 * 3600 * 1000;
+  var key = PREFIX + form.dataset.draft;
+  var signOut = document.querySelector('form[action="/salir"]');
+  if (signOut) signOut.addEventListener('submit', function () {
+    for (var i = store.length - 1; i >= 0; i--) { var k = store.key(i); if (k && k.indexOf(PREFIX) === 0) store.removeItem(k); }
+  });
   var url = new URL(location.href);
   if (url.searchParams.has('ok')) {
     store.removeItem(key);
@@ -32,12 +40,13 @@
       else if (el.type === 'checkbox') data[el.name] = el.checked;
       else data[el.name] = el.value;
     });
-    try { store.setItem(key, JSON.stringify(data)); } catch (e) { /* full or refused: the server still has the form */ }
+    try { store.setItem(key, JSON.stringify({ at: Date.now(), fields: data })); } catch (e) { /* full or refused: the server still has the form */ }
   }
   function restore() {
     var data;
     try { data = JSON.parse(store.getItem(key) || 'null'); } catch (e) { data = null; }
-    if (!data) return;
+    if (!data || !data.fields || !(Date.now() - data.at < MAX_AGE_MS)) { store.removeItem(key); return; }
+    data = data.fields;
     var any = false;
     fields().forEach(function (el) {
       if (!(el.name in data)) return;

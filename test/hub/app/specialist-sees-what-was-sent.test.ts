@@ -159,4 +159,14 @@ t.test('photos inline with zoom; the answer survives a reload and a re-login, is
   t.match(await page.textContent('article.msg.up'), /foto con regla/, 'the reply is in the thread');
   await page.goto(`${base}/cola`);
   t.equal(await page.locator('.badge.new-message').count(), 0, 'opened: the mark is gone');
+
+  // Signing out of a shared computer leaves no clinical text behind in the browser.
+  await page.goto(`${base}${casePath}`);
+  await page.fill('#assessment', 'Borrador que no debe quedar en esta computadora.');
+  await page.click('form[action="/salir"] button');
+  await page.waitForURL(/salio=1/);
+  t.equal(await page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('chasqui.hub.draft.')).length"), 0, 'sign-out clears every draft');
+  await signIn();
+  await page.goto(`${base}${casePath}`);
+  t.equal(await page.inputValue('#assessment'), '', 'and the form starts empty');
 });

@@ -75,7 +75,7 @@ export function caseReviewPage(app: FastifyInstance, d: ReviewDeps): void {
       const sent = d.sendCounterReference(c.postId, c.caseId, counterReferenceOf(form, user.displayName, d.router.store.get(c.postId, c.caseId)?.specialty ?? user.specialties[0] ?? ''), { formKey });
       if (!sent.repeated) app.audit.record({ actor: user.username, action: `case.${form.type === 'question' ? 'ask' : 'answer'}`, target: `${c.postId}/${c.caseId}`, detail: { message: sent.id } });
       // Post/Redirect/Get: the result is a page to GET, so a reload asks for it again and sends nothing.
-      return reply.redirect(`/casos/${c.postId}/${c.caseId}?ok=1`, 303);
+      return reply.redirect(`/casos/${c.postId}/${c.caseId}?ok=1&enviado=${encodeURIComponent(formKey)}`, 303);
     } catch (err) {
       if (!isChasquiError(err, 'CHASQUI_ERR_BAD_REQUEST')) throw err;
       // Everything typed comes back, under the same form key: nothing was sent, so the next try is still the first.

@@ -1,7 +1,7 @@
 // Keeps a copy of the counter-reference form in this browser while it is typed, keyed by case, so a
 // reload, a crash or a session that ended mid-answer loses nothing: after signing back in the
 // specialist comes back to the case and the draft is put back. Only into a pristine form (the server
-// re-renders a refused form with what was sent); dropped once the server says it was sent (?ok=1).
+// re-renders a refused form with what was sent); dropped once the server says it was sent (?enviado=).
 // Clinical text must not linger on a shared computer (Law 29733): the key names the specialist, a draft
 // older than a working day is dropped unread, and signing out clears every draft in this browser.
 'use strict';
@@ -17,15 +17,12 @@
   if (signOut) signOut.addEventListener('submit', function () {
     for (var i = store.length - 1; i >= 0; i--) { var k = store.key(i); if (k && k.indexOf(PREFIX) === 0) store.removeItem(k); }
   });
-  var url = new URL(location.href);
-  if (url.searchParams.has('ok')) {
-    store.removeItem(key);
-    // A later reload must not read "sent" again and wipe a new draft.
-    url.searchParams.delete('ok');
-    history.replaceState(null, '', url.pathname + url.search + url.hash);
-  } else if (form.hasAttribute('data-pristine')) {
-    restore();
-  }
+  // The hub names the form key it just sent (?enviado=): only the draft typed under that key is done with,
+  // so a later reload of this page never wipes a new draft typed here.
+  var sent = new URLSearchParams(location.search).get('enviado');
+  var stored = read();
+  if (sent && stored && stored.formKey === sent) { store.removeItem(key); stored = null; }
+  if (stored && form.hasAttribute('data-pristine')) restore(stored.fields);
   form.addEventListener('input', save);
   form.addEventListener('change', save);
   form.addEventListener('submit', save);
@@ -40,13 +37,16 @@
       else if (el.type === 'checkbox') data[el.name] = el.checked;
       else data[el.name] = el.value;
     });
-    try { store.setItem(key, JSON.stringify({ at: Date.now(), fields: data })); } catch (e) { /* full or refused: the server still has the form */ }
+    try { store.setItem(key, JSON.stringify({ at: Date.now(), formKey: form.elements.formKey.value, fields: data })); } catch (e) { /* full or refused: the server still has the form */ }
   }
-  function restore() {
-    var data;
-    try { data = JSON.parse(store.getItem(key) || 'null'); } catch (e) { data = null; }
-    if (!data || !data.fields || !(Date.now() - data.at < MAX_AGE_MS)) { store.removeItem(key); return; }
-    data = data.fields;
+  function read() {
+    var d;
+    try { d = JSON.parse(store.getItem(key) || 'null'); } catch (e) { d = null; }
+    if (d && d.fields && Date.now() - d.at < MAX_AGE_MS) return d;
+    store.removeItem(key);
+    return null;
+  }
+  function restore(data) {
     var any = false;
     fields().forEach(function (el) {
       if (!(el.name in data)) return;

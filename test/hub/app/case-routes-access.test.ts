@@ -123,7 +123,7 @@ t.test('case routes: the right specialist only, one audit entry per refusal, pho
   const posts: LightMyRequestResponse[] = [];
   for (let i = 0; i < 5; i++) posts.push(await app.inject({ method: 'POST', url: `${base}/respuesta`, headers: { ...vargas, ...FORM }, payload: answer }));
   t.same(posts.map((p) => p.statusCode), [303, 303, 303, 303, 303], 'each answers with a redirect (PRG)');
-  t.equal(posts[0]!.headers.location, `${base}?ok=1`);
+  t.equal(posts[0]!.headers.location, `${base}?ok=1&enviado=${formKey}`);
   t.equal(counterReferencesQueued(hub), 1, 'one counter-reference in the hub\'s outbox');
   t.equal(hub.threads.thread(POST, CASE).filter((m) => m.type === 'answer').length, 1, 'one in the thread');
   t.equal(hub.auth.audit.list({ actor: 'dr.vargas' }).filter((e) => e.action === 'case.answer').length, 1, 'one answer in the access log');

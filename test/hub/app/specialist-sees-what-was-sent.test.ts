@@ -136,6 +136,9 @@ t.test('photos inline with zoom; the answer survives a reload and a re-login, is
   await waitFor(() => hub.threads.thread(POST, CASE).find((m) => m.type === 'answer')?.deliveredAt, { what: 'delivered' });
   t.equal(post.threads.inbox().filter((m) => m.type === 'answer').length, 1, 'and one at the post');
   t.equal(await page.inputValue('#assessment'), '', 'once sent, the draft is gone: the form is empty again');
+  await page.fill('#question', '¿Tiene fotos de la lesión de hace un mes?');
+  await page.reload();
+  t.equal(await page.inputValue('#question'), '¿Tiene fotos de la lesión de hace un mes?', 'a new draft typed on the result page survives its reload');
 
   // The thread shows what was sent, whole.
   const msg = page.locator('article.msg.answer');

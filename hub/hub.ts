@@ -164,11 +164,11 @@ export function buildHub(deps: HubDeps): Hub {
     db, cases, threads, clock, cie10, sendToPost, onAnswered: (postId, caseId, at) => router.answered(postId, caseId, at),
   });
   const markSeen = caseSeenSender({ db, threads, clock, sendToPost });
-  hubApi(app, { cases, threads, posts, relay, router, sendToPost, isConnected: () => carrier.isConnected, clock });
+  hubApi(app, { db, cases, threads, posts, relay, router, sendToPost, isConnected: () => carrier.isConnected, clock });
   hubLinksRoutes(app, { metrics: linksMetrics, store: links, clock });
   cie10Api(app, cie10);
   void app.register(async (pages) => {
-    queuePage(pages, { router, cases, clock });
+    queuePage(pages, { router, cases, clock, threads });
     linksPage(pages, { summaries: linkSummaries(links, () => posts.list()), now: () => clock.now() });
     caseReviewPage(pages, { cases, threads, router, clock, sendCounterReference, markSeen, cie10 });
   });

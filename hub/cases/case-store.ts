@@ -48,6 +48,7 @@ export class HubCaseStore {
       list: db.prepare('SELECT * FROM cases ORDER BY seq DESC LIMIT ?'),
       count: db.prepare('SELECT count(*) FROM cases').pluck(),
       attachments: db.prepare('SELECT name, media_type AS mediaType, sha256, size FROM case_attachments WHERE case_seq = ? ORDER BY name'),
+      mediaType: db.prepare('SELECT media_type FROM case_attachments WHERE sha256 = ? LIMIT 1').pluck(),
     };
   }
 
@@ -68,6 +69,11 @@ export class HubCaseStore {
 
   list(limit = 500): HubCase[] {
     return (this.q.list.all(limit) as Row[]).map((r) => this.toCase(r));
+  }
+
+  /** The media type a post declared for these bytes (the same bytes under two types is not expected; the first wins). */
+  mediaTypeOf(sha256: string): string | undefined {
+    return this.q.mediaType.get(sha256) as string | undefined;
   }
 
   count(): number {

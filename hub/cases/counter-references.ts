@@ -28,7 +28,13 @@ export function counterReferenceSender(d: {
   /** Stops the case's service-level clock; in the same transaction as the send. */
   onAnswered?: (postId: string, caseId: string, at: Date) => void;
 }) {
-  return (postId: string, caseId: string, input: CounterReferenceInput): { id: string; bundleId: string } => {
+  /**
+   * formKey: the key of the form that sent it. A second send with the same key
+   * (a reload, a double tap, a browser resending the POST) returns the first
+   * message and sends nothing; the key is unique in SQLite, checked in the
+   * same transaction as the send.
+   */
+  return (postId: string, caseId: string, input: CounterReferenceInput, o: { formKey?: string } = {}): { id: string; bundleId: string; repeated: boolean } => {
     const c = d.cases.find(postId, caseId);
     if (!c) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `case ${caseId} of post ${postId}`);
     const sentAt = new Date(d.clock.now()).toISOString();
@@ -38,10 +44,15 @@ export function counterReferenceSender(d: {
     // The answer to an urgent case is urgent too: it overtakes routine traffic down the link.
     const priority = c.priority === 'urgent' ? 'urgent' : 'routine';
     return d.db.transaction(() => {
+      const earlier = o.formKey ? d.threads.byFormKey(o.formKey) : undefined;
+      if (earlier) {
+        if (earlier.postId !== postId || earlier.caseId !== caseId) throw new ChasquiError('CHASQUI_ERR_BAD_REQUEST', 'this form was already used for another case');
+        return { id: earlier.id, bundleId: '', repeated: true };
+      }
       const { id: bundleId } = d.sendToPost(postId, { kind: 'counterReference', id, priority, body });
-      d.threads.add({ id, postId, caseId, direction: 'down', type: body.type, body, at: sentAt, bundleId });
+      d.threads.add({ id, postId, caseId, direction: 'down', type: body.type, body, at: sentAt, bundleId, ...(o.formKey ? { formKey: o.formKey } : {}) });
       if (body.type === 'answer') d.onAnswered?.(postId, caseId, new Date(sentAt));
-      return { id, bundleId };
+      return { id, bundleId, repeated: false };
     })();
   };
 }

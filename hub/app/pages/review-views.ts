@@ -1,5 +1,7 @@
 /** Pieces of the specialist's pages: the patient line, waiting time, vitals, the thread, the answer form. */
+import { randomUUID } from 'node:crypto';
 import type { Translate } from '../../../lib/web/i18n.js';
+import { diagnosisLabel, type CounterReference } from '../../../protocol/case-messages.js';
 import { html, type Html } from '../../../lib/web/html.js';
 import type { HubCase } from '../../cases/case-store.js';
 import type { ThreadMessage } from '../../cases/case-threads.js';
@@ -40,9 +42,31 @@ export function threadView(t: Translate, thread: ThreadMessage[], when: (at: str
     const receipt = m.direction === 'down'
       ? html`<span class="muted">${m.readAt ? t('review.readBy', { who: m.readBy ?? '', at: when(m.readAt) }) : m.deliveredAt ? t('review.delivered') : t('review.onItsWay')}</span>`
       : '';
-    const text = m.type === 'question' ? b.question : m.type === 'reply' ? b.text : b.assessment;
-    return html`<article class="card msg ${m.direction}"><p class="muted">${t(`review.type.${m.type}`)} · ${b.author?.name ?? ''} · ${when(m.at)} ${receipt}</p><p>${String(text ?? '')}</p></article>`;
+    const content = m.type === 'answer' ? answerView(t, m.body as CounterReference) : html`<p>${String((m.type === 'question' ? b.question : b.text) ?? '')}</p>`;
+    return html`<article class="card msg ${m.direction} ${m.type}" data-id="${m.id}"><p class="muted">${t(`review.type.${m.type}`)} · ${b.author?.name ?? ''} · ${when(m.at)} ${receipt}</p>${content}</article>`;
   })}`;
+}
+
+/** A counter-reference as the post received it, whole: what the specialist told the nurse is what they read back here. */
+export function answerView(t: Translate, a: CounterReference): Html {
+  const item = (cls: string, label: string, value: Html | string) => html`<dt>${label}</dt><dd class="${cls}">${value}</dd>`;
+  const r = a.referral;
+  const referral = r?.needed
+    ? t('review.referYes', { where: r.where || '—', urgency: t(`priority.${r.urgency ?? 'routine'}`) })
+    : t('review.referNo');
+  return html`<dl class="answer">
+    ${item('assessment', t('review.assessment'), a.assessment ?? '')}
+    ${a.diagnoses?.length ? item('diagnoses', t('review.diagnoses'), html`<ul>${a.diagnoses.map((x) => html`<li><code>${x.code}</code> ${diagnosisLabel(x)}</li>`)}</ul>`) : ''}
+    ${a.treatment ? item('treatment', t('review.treatment'), a.treatment) : ''}
+    ${a.recommendations ? item('recommendations', t('review.recommendations'), a.recommendations) : ''}
+    ${r ? item('referral', t('review.referral'), referral) : ''}
+    ${a.followUp ? item('follow-up', t('review.followUp'), a.followUp) : ''}
+  </dl>`;
+}
+
+/** Marks a case whose post wrote since this specialist last opened it. */
+export function newMessageBadge(t: Translate): Html {
+  return html`<span class="badge new-message">${t('review.newFromPost')}</span>`;
 }
 
 /** Earlier cases of the same person, from any post: matched by identity document. */
@@ -52,10 +76,21 @@ export function earlierCases(all: HubCase[], current: HubCase): HubCase[] {
   return all.filter((c) => c !== current && c.caseId !== current.caseId && patientOf(c.body as Body).document?.number === doc.number && patientOf(c.body as Body).document?.kind === doc.kind);
 }
 
-/** `dx`: the ICD-10 diagnosis fields (diagnosis-field.ts). */
-export function answerForm(t: Translate, action: string, values: Record<string, string> = {}, error: string | undefined, dx: Html): Html {
+/**
+ * The counter-reference (or question) form. It carries a one-time key, so a
+ * double tap or a resent POST creates one message (hub/cases/counter-references.ts);
+ * a re-render after a refusal or a "Comprobar" keeps the key and everything typed.
+ * data-draft names the case for answer-draft.js, which keeps a copy of what is
+ * typed in the browser through a reload or an ended session; a pristine form
+ * (nothing from the server) is the one it may fill back. `dx`: the ICD-10
+ * diagnosis fields (diagnosis-field.ts).
+ */
+export function answerForm(t: Translate, o: { action: string; draftKey: string }, values: Record<string, string> = {}, error: string | undefined, dx: Html): Html {
   const v = (k: string) => values[k] ?? '';
-  return html`<form method="post" action="${action}" class="card answer-form">
+  const formKey = /^[A-Za-z0-9_-]{16,64}$/.test(v('formKey')) ? v('formKey') : randomUUID();
+  const pristine = Object.keys(values).length === 0;
+  return html`<form method="post" action="${o.action}" class="card answer-form" data-draft="${o.draftKey}" data-restored="${t('review.draftRestored')}"${pristine ? html` data-pristine` : ''}>
+    <input type="hidden" name="formKey" value="${formKey}">
     ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
     <fieldset><legend>${t('review.kind')}</legend>
       <label><input type="radio" name="type" value="answer"${v('type') !== 'question' ? html` checked` : ''}> ${t('review.type.answer')}</label>

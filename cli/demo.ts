@@ -16,6 +16,7 @@ import { startDemoDevices } from './demo-devices.js';
 import { readEcgFile } from '../firmware-bridge/ecg/ecg-files.js';
 import { ECG_MEDIA_TYPE } from '../node/ecg/ecg-recordings.js';
 import { encodeEcg } from '../protocol/ecg-codec.js';
+import { prepareAttachments } from '../node/photos/photo-attachments.js';
 import { runUntilSignal } from './lifecycle.js';
 import { mediaTypeOf } from './post-commands.js';
 
@@ -106,7 +107,8 @@ async function submitSamples(post: ReturnType<typeof buildPost>): Promise<number
       if (!p.endsWith('.hea')) return { name, mediaType: mediaTypeOf(p), bytes: readFileSync(p) };
       return { name: name.replace(/\.hea$/, '.cqe'), mediaType: ECG_MEDIA_TYPE, bytes: Buffer.from(encodeEcg(await readEcgFile(p))) };
     }));
-    post.cases.submit({ caseId: `demo-${i + 1}`, priority: s.priority, body: { reason: s.reason, patient: DEMO_PATIENTS[i] }, attachments });
+    // The sample photo is a camera original with GPS and EXIF: it is prepared as the nurse app's photos are.
+    post.cases.submit({ caseId: `demo-${i + 1}`, priority: s.priority, body: { reason: s.reason, patient: DEMO_PATIENTS[i] }, attachments: await prepareAttachments(attachments) });
     n++;
   }
   return n;

@@ -11,6 +11,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { AuditSink } from '../auth/audit-log.js';
 import type { I18n, Translate } from './i18n.js';
+import { registerCompression, serveFavicon } from './static-delivery.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,12 +33,15 @@ export type WebOptions = { i18n: I18n; publicDir: string };
 export async function registerWeb(app: FastifyInstance, { i18n, publicDir }: WebOptions): Promise<void> {
   app.decorate('i18n', i18n);
   app.decorateRequest('t', null as unknown as Translate);
+  // First, so every page, stylesheet and script registered after it goes out compressed.
+  await registerCompression(app);
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
   // Static assets change only with a new version; a day of caching saves a post's Wi-Fi.
   await app.register(fastifyStatic, { root: publicDir, prefix: '/static/', maxAge: 86_400_000 });
   // The look both apps share (base.css), served once from lib/web/public.
   await app.register(fastifyStatic, { root: SHARED_PUBLIC_DIR, prefix: '/static/base/', maxAge: 86_400_000, decorateReply: false });
+  serveFavicon(app);
   app.addHook('onRequest', async (req) => {
     req.t = i18n.translator(i18n.pick(req.cookies[LANG_COOKIE], req.headers['accept-language']));
   });

@@ -3,7 +3,6 @@
  * `chasqui`: the one command-line entry for every program and tool. Each
  * subcommand lives in its own file; this one only dispatches and explains.
  */
-import { isChasquiError } from '../lib/errors.js';
 import { BRIDGE_HELP, bridgeCommand } from './bridge-commands.js';
 import { runDemo } from './demo.js';
 import { ECG_HELP, ecgCommand } from './ecg-commands.js';
@@ -12,6 +11,7 @@ import { NURSE_HELP } from './nurse-commands.js';
 import { PHOTO_HELP, photoCommand } from './photo-commands.js';
 import { hubCommand } from './hub-commands.js';
 import { postCommand } from './post-commands.js';
+import { describeError } from './user-errors.js';
 
 const HELP = () => `chasqui — store-and-forward telemedicine for rural health posts
 
@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP());
       return cmd === undefined ? 1 : 0;
     default:
-      process.stderr.write(`chasqui: unknown command "${cmd}"\n\n${HELP()}`);
+      process.stderr.write(`chasqui: CHASQUI_ERR_USAGE: unknown command "${cmd}" (see chasqui --help)\n`);
       return 2;
   }
 }
@@ -62,8 +62,7 @@ main(process.argv.slice(2)).then(
     if (code !== -1) process.exitCode = code;
   },
   (err: unknown) => {
-    if (isChasquiError(err)) process.stderr.write(`chasqui: ${err.code}: ${err.message}\n`);
-    else process.stderr.write(`chasqui: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(describeError(err));
     process.exitCode = 1;
   },
 );

@@ -8,11 +8,24 @@
  * failing would fail the install.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
+
+/** dist/ is newer than every TypeScript source and the compiler's settings. */
+function upToDate() {
+  const out = join(root, 'dist/cli/main.js');
+  if (!existsSync(out)) return false;
+  const built = statSync(out).mtimeMs;
+  const newer = (dir) => readdirSync(dir, { withFileTypes: true }).some((e) => {
+    if (e.name.startsWith('.') || e.name === 'node_modules' || e.name === 'dist') return false;
+    const p = join(dir, e.name);
+    return e.isDirectory() ? newer(p) : e.name.endsWith('.ts') && statSync(p).mtimeMs > built;
+  });
+  return statSync(join(root, 'tsconfig.json')).mtimeMs < built && !newer(root);
+}
 let tsc;
 try {
   tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
@@ -25,5 +38,7 @@ if (!tsc) {
   }
   process.exit(0);
 }
+// npx runs this again when it first runs the checkout's chasqui: a build that is current is left alone.
+if (upToDate()) process.exit(0);
 const res = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
 process.exit(res.status ?? 1);

@@ -20,11 +20,13 @@ Usage:
   chasqui hub add-post ID [--name NAME]        register a post; prints its password and config
   chasqui hub mosquitto-files DIR              write passwd, acl and mosquitto.conf for an external Mosquitto
   chasqui post [--config FILE]                 run the post appliance
-  chasqui post submit [--url URL] [--token-file FILE] [--urgent] [--reason TEXT] [--case-id ID] FILE...
+  chasqui post submit [--config FILE | --url URL --token-file FILE] [--urgent] [--reason TEXT] [--case-id ID] FILE...
                                                submit a case with FILEs attached to a running post
-  chasqui post status [--url URL] [--token-file FILE]
+  chasqui post status [--config FILE | --url URL --token-file FILE]
                                                list the post's cases and where each one is
-${HUB_USER_HELP}${NURSE_HELP}${BRIDGE_HELP}${ECG_HELP}${PHOTO_HELP}  chasqui demo [--dir DIR]                     start a hub and a post on localhost with sample cases
+${HUB_USER_HELP}${NURSE_HELP}${BRIDGE_HELP}${ECG_HELP}${PHOTO_HELP}  chasqui demo [--dir DIR] [--fresh] [--http-port N] [--hub-port N] [--bridge-port N]
+                                               start a hub and a post on localhost with sample cases;
+                                               data in DIR (.demo), --fresh removes it first
 
 Configuration comes from --config FILE (or CHASQUI_CONFIG), then CHASQUI_* environment
 variables (CHASQUI_HTTP__PORT=8081 sets http.port). README.md#configuration lists every key.

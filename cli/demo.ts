@@ -3,10 +3,11 @@
  * in one process, with a few real cases (ECG records and photos from
  * ../shared/data when it is there) so a newcomer sees cases travel at once.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.js';
+import { ChasquiError } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
 import { HubConfigSchema } from '../hub/config.js';
 import { buildHub } from '../hub/hub.js';
@@ -16,6 +17,7 @@ import { startDemoDevices } from './demo-devices.js';
 import { readEcgFile } from '../firmware-bridge/ecg/ecg-files.js';
 import { ECG_MEDIA_TYPE } from '../node/ecg/ecg-recordings.js';
 import { encodeEcg } from '../protocol/ecg-codec.js';
+import { prepareAttachments } from '../node/photos/photo-attachments.js';
 import { runUntilSignal } from './lifecycle.js';
 import { mediaTypeOf } from './post-commands.js';
 
@@ -28,12 +30,18 @@ const SAMPLES: Array<{ priority: 'urgent' | 'routine'; reason: string; files: st
 export async function runDemo(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { dir: { type: 'string', default: '.demo' }, 'http-port': { type: 'string', default: '8080' }, 'bridge-port': { type: 'string', default: '8070' } },
+    options: {
+      dir: { type: 'string', default: '.demo' }, 'http-port': { type: 'string', default: '8080' }, 'bridge-port': { type: 'string', default: '8070' },
+      'hub-port': { type: 'string', default: '8090' }, fresh: { type: 'boolean', default: false },
+    },
   });
   const dir = resolve(values.dir!);
+  if (values.fresh) startAfresh(dir);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, MARKER), 'Written by `chasqui demo`; `npm run demo -- --fresh` (or `chasqui demo --fresh`) removes this folder and starts afresh.\n');
   const logger = createLogger({ name: 'chasqui-demo', level: process.env.CHASQUI_LOG_LEVEL ?? 'warn' });
   const hubConfig = loadConfig(HubConfigSchema, {
-    overrides: { dataDir: join(dir, 'hub'), broker: { host: '127.0.0.1', port: 0 }, http: { port: 8090 }, routing: DEMO_ROUTING },
+    overrides: { dataDir: join(dir, 'hub'), broker: { host: '127.0.0.1', port: 0 }, http: { port: Number(values['hub-port']) }, routing: DEMO_ROUTING },
   });
   const hub = buildHub({ config: hubConfig, logger });
   const { url: hubUrl, brokerUrl } = await hub.start();
@@ -50,21 +58,53 @@ export async function runDemo(argv: string[]): Promise<number> {
   const { url: postUrl } = await post.start();
   const nurse = await demoNurse(post);
   const submitted = await submitSamples(post);
-  process.stdout.write(`Chasqui demo running (data in ${dir})
+  const configs = writeConfigs(dir, { ...hubConfig, broker: { ...hubConfig.broker, port: Number(new URL(brokerUrl).port) } }, postConfig);
+  const shown = (p: string) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p));
+  process.stdout.write(`Chasqui demo running (data in ${shown(dir)}; \`npm run demo -- --fresh\` starts afresh)
   post  ${postUrl}/api/cases      the post's cases and where each one is (${submitted} sample cases submitted)
   hub   ${hubUrl}/          the specialists' app: sign in as "cardiologia" or "medicina" (or "operador" for the links), password "chasqui-demo"
   broker ${brokerUrl}  (embedded aedes)
   ${devices.summary}
   nurse app ${postUrl}/    sign in as "${nurse.username}" with password "${nurse.password}" (a demo account)
-Take a 10 s ECG at the post: curl -X POST -H 'content-type: application/json' -H "Authorization: Bearer $(cat ${join(dir, 'post', 'api-token')})" -d '{"device":"ecg","seconds":10}' ${postUrl}/api/ecg/captures
-Submit another: node bin/chasqui.js post submit --url ${postUrl} --token-file ${join(dir, 'post', 'api-token')} --urgent --reason "..." FILE...
-Ctrl-C stops; the data stays in ${dir}.
+Commands against this demo (its configs: ${shown(configs.post)}, ${shown(configs.hub)}):
+  npx chasqui post status --config ${shown(configs.post)}
+  npx chasqui post submit --config ${shown(configs.post)} --urgent --reason "..." FILE...
+  echo 'una-clave-larga' | npx chasqui post nurse add rosa --name "Rosa Huamán" --config ${shown(configs.post)}
+  echo 'otra-clave-larga' | npx chasqui hub user add dra.quispe --name "Dra. Carmen Quispe" --role specialist --specialty cardiology --config ${shown(configs.hub)}
+Take a 10 s ECG at the post: curl -X POST -H 'content-type: application/json' -H "Authorization: Bearer $(cat ${shown(join(dir, 'post', 'api-token'))})" -d '{"device":"ecg","seconds":10}' ${postUrl}/api/ecg/captures
+Ctrl-C stops; the data stays in ${shown(dir)}.
 `);
   return runUntilSignal(async () => {
     await post.stop();
     await devices.stop();
     await hub.stop();
   }, logger);
+}
+
+/** Marks a folder as the demo's, so --fresh removes only what a demo wrote. */
+const MARKER = 'chasqui-demo.txt';
+
+function startAfresh(dir: string): void {
+  if (!existsSync(dir)) return;
+  // Demos from before the marker left their two databases' folders.
+  const demoLayout = existsSync(join(dir, 'hub', 'hub.sqlite')) && existsSync(join(dir, 'post', 'post.sqlite'));
+  if (!existsSync(join(dir, MARKER)) && !demoLayout) {
+    throw new ChasquiError('CHASQUI_ERR_USAGE', `${dir} was not written by chasqui demo (no ${MARKER} in it); --fresh removes only a demo's folder: remove it yourself or choose another --dir`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The configs the demo runs with, as files: every command a newcomer types
+ * takes `--config .demo/post.json` (or hub.json), as on a real box it takes
+ * `--config /etc/chasqui/post.json`, instead of four guessed variables. The
+ * post's holds its hub password: owner-only.
+ */
+function writeConfigs(dir: string, hub: object, post: object): { hub: string; post: string } {
+  const files = { hub: join(dir, 'hub.json'), post: join(dir, 'post.json') };
+  writeFileSync(files.hub, `${JSON.stringify(hub, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(files.post, `${JSON.stringify(post, null, 2)}\n`, { mode: 0o600 });
+  return files;
 }
 
 /** Every specialty on duty around the clock, so the demo's cases land in someone's queue at any hour. */
@@ -106,7 +146,8 @@ async function submitSamples(post: ReturnType<typeof buildPost>): Promise<number
       if (!p.endsWith('.hea')) return { name, mediaType: mediaTypeOf(p), bytes: readFileSync(p) };
       return { name: name.replace(/\.hea$/, '.cqe'), mediaType: ECG_MEDIA_TYPE, bytes: Buffer.from(encodeEcg(await readEcgFile(p))) };
     }));
-    post.cases.submit({ caseId: `demo-${i + 1}`, priority: s.priority, body: { reason: s.reason, patient: DEMO_PATIENTS[i] }, attachments });
+    // The sample photo is a camera original with GPS and EXIF: it is prepared as the nurse app's photos are.
+    post.cases.submit({ caseId: `demo-${i + 1}`, priority: s.priority, body: { reason: s.reason, patient: DEMO_PATIENTS[i] }, attachments: await prepareAttachments(attachments) });
     n++;
   }
   return n;

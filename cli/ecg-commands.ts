@@ -49,7 +49,8 @@ async function info(path: string): Promise<number> {
   const n = rec.leads[0]?.samples.length ?? 0;
   print({
     format: rec.source ?? 'ECG record', samplingFrequency: `${rec.samplingFrequency} Hz`, durationSeconds: n / rec.samplingFrequency,
-    leads: rec.leads.map((l) => l.name).join(' '), unitsPerMv: [...new Set(rec.leads.map((l) => l.unitsPerMv))].join(' '),
+    leads: rec.leads.map((l) => l.name).join(' '), // One value per lead, in the leads' order: a set would hide equal gains and no longer line up.
+    unitsPerMv: rec.leads.map((l) => l.unitsPerMv).join(' '),
     startedAt: rec.startedAt ?? '-',
   });
   return 0;

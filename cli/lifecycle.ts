@@ -3,6 +3,9 @@
  * A second signal exits at once: the outbox is SQLite, so nothing is lost.
  * Under systemd (Type=notify) it also says READY=1 once the service serves,
  * pings the watchdog while the service is alive, and says STOPPING=1.
+ * A second signal right after the first is not obeyed: Ctrl-C on `npm run demo`
+ * reaches the process twice (from the terminal, and forwarded by npm), and
+ * exiting then would skip stopping what the service started (socat ptys).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from '../lib/logger.js';
@@ -75,16 +78,22 @@ export function databaseAnswers(db: Db): () => boolean {
   };
 }
 
+/** Signals closer together than this are one person's one request. */
+export const SAME_SIGNAL_MS = 1000;
+
 export function runUntilSignal(stop: () => Promise<void>, logger: Logger, supervisor?: Supervisor): Promise<number> {
   return new Promise((resolve) => {
-    let stopping = false;
+    let firstAt: number | undefined;
     const done = (code: number) => {
       supervisor?.close();
       resolve(code);
     };
     const onSignal = (signal: string) => {
-      if (stopping) process.exit(1);
-      stopping = true;
+      if (firstAt !== undefined) {
+        if (performance.now() - firstAt < SAME_SIGNAL_MS) return;
+        process.exit(1);
+      }
+      firstAt = performance.now();
       supervisor?.stopping();
       logger.info({ signal }, 'stopping');
       stop().then(() => done(0), (err: Error) => {

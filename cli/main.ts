@@ -3,7 +3,6 @@
  * `chasqui`: the one command-line entry for every program and tool. Each
  * subcommand lives in its own file; this one only dispatches and explains.
  */
-import { isChasquiError } from '../lib/errors.js';
 import { BRIDGE_HELP, bridgeCommand } from './bridge-commands.js';
 import { runDemo } from './demo.js';
 import { ECG_HELP, ecgCommand } from './ecg-commands.js';
@@ -12,6 +11,7 @@ import { NURSE_HELP } from './nurse-commands.js';
 import { PHOTO_HELP, photoCommand } from './photo-commands.js';
 import { hubCommand } from './hub-commands.js';
 import { postCommand } from './post-commands.js';
+import { describeError } from './user-errors.js';
 
 const HELP = () => `chasqui — store-and-forward telemedicine for rural health posts
 
@@ -20,11 +20,13 @@ Usage:
   chasqui hub add-post ID [--name NAME]        register a post; prints its password and config
   chasqui hub mosquitto-files DIR              write passwd, acl and mosquitto.conf for an external Mosquitto
   chasqui post [--config FILE]                 run the post appliance
-  chasqui post submit [--url URL] [--token-file FILE] [--urgent] [--reason TEXT] [--case-id ID] FILE...
+  chasqui post submit [--config FILE | --url URL --token-file FILE] [--urgent] [--reason TEXT] [--case-id ID] FILE...
                                                submit a case with FILEs attached to a running post
-  chasqui post status [--url URL] [--token-file FILE]
+  chasqui post status [--config FILE | --url URL --token-file FILE]
                                                list the post's cases and where each one is
-${HUB_USER_HELP}${NURSE_HELP}${BRIDGE_HELP}${ECG_HELP}${PHOTO_HELP}  chasqui demo [--dir DIR]                     start a hub and a post on localhost with sample cases
+${HUB_USER_HELP}${NURSE_HELP}${BRIDGE_HELP}${ECG_HELP}${PHOTO_HELP}  chasqui demo [--dir DIR] [--fresh] [--http-port N] [--hub-port N] [--bridge-port N]
+                                               start a hub and a post on localhost with sample cases;
+                                               data in DIR (.demo), --fresh removes it first
 
 Configuration comes from --config FILE (or CHASQUI_CONFIG), then CHASQUI_* environment
 variables (CHASQUI_HTTP__PORT=8081 sets http.port). README.md#configuration lists every key.
@@ -52,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP());
       return cmd === undefined ? 1 : 0;
     default:
-      process.stderr.write(`chasqui: unknown command "${cmd}"\n\n${HELP()}`);
+      process.stderr.write(`chasqui: CHASQUI_ERR_USAGE: unknown command "${cmd}" (see chasqui --help)\n`);
       return 2;
   }
 }
@@ -62,8 +64,7 @@ main(process.argv.slice(2)).then(
     if (code !== -1) process.exitCode = code;
   },
   (err: unknown) => {
-    if (isChasquiError(err)) process.stderr.write(`chasqui: ${err.code}: ${err.message}\n`);
-    else process.stderr.write(`chasqui: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(describeError(err));
     process.exitCode = 1;
   },
 );

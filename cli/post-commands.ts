@@ -28,14 +28,14 @@ export async function postCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
-      config: { type: 'string' }, url: { type: 'string', default: 'http://127.0.0.1:8080' },
+      config: { type: 'string' }, url: { type: 'string' },
       urgent: { type: 'boolean', default: false }, reason: { type: 'string', default: '' }, 'case-id': { type: 'string' },
       'token-file': { type: 'string' },
     },
   });
   const [sub, ...files] = positionals;
   if (sub === 'submit' || sub === 'status') {
-    const api = { url: values.url!, token: readApiTokenFile(tokenFile(values['token-file'], values.config)) };
+    const api = { url: postUrl(values.url, values.config), token: readApiTokenFile(tokenFile(values['token-file'], values.config)) };
     return sub === 'submit' ? submit(api, files, values.urgent!, values.reason!, values['case-id']) : status(api);
   }
   if (sub !== undefined) throw new ChasquiError('CHASQUI_ERR_USAGE', `unknown post command "${sub}"`);
@@ -55,6 +55,15 @@ export function tokenFile(explicit: string | undefined, configFile: string | und
   if (explicit) return explicit;
   if (!configFile) return DEFAULT_TOKEN_FILE;
   return join(loadConfig(PostConfigSchema, { file: configFile, env: process.env }).dataDir, API_TOKEN_FILE);
+}
+
+/** --url, else where the post of --config listens (a post listening on every address answers on loopback too). */
+export function postUrl(explicit: string | undefined, configFile: string | undefined): string {
+  if (explicit) return explicit;
+  if (!configFile) return 'http://127.0.0.1:8080';
+  const { http } = loadConfig(PostConfigSchema, { file: configFile, env: process.env });
+  const host = http.host === '0.0.0.0' || http.host === '::' ? '127.0.0.1' : http.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
 }
 
 type Api = { url: string; token: string };

@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
+import fastifyCompress from '@fastify/compress';
+import { COMPRESS_OPTIONS, serveFavicon } from '../../lib/web/static-delivery.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ChasquiError } from '../../lib/errors.js';
@@ -31,7 +33,10 @@ export function bridgeApi(app: FastifyInstance, d: BridgeApiDeps): void {
     return p;
   };
 
+  // Compression before the static routes, so the monitor page and its script go out compressed.
+  void app.register(fastifyCompress, COMPRESS_OPTIONS);
   void app.register(fastifyStatic, { root: join(import.meta.dirname, '../../../firmware-bridge/bridge/public'), index: 'monitor.html' });
+  serveFavicon(app);
 
   app.get('/healthz', async () => {
     const ports = [...d.ports.values()].map((p) => p.status());

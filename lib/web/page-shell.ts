@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html, type Html } from './html.js';
+import { FAVICON_SVG } from './static-delivery.js';
 
 export interface PageOptions {
   title: string;
@@ -36,6 +37,7 @@ export function pageShell(req: FastifyRequest, o: PageOptions, s: ShellParts): H
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · Chasqui</title>
+<link rel="icon" href="${FAVICON_SVG}" type="image/svg+xml">
 <link rel="stylesheet" href="/static/base/base.css">
 ${s.styles.map((c) => html`<link rel="stylesheet" href="/static/${c}">`)}
 </head>

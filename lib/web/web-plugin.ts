@@ -15,6 +15,7 @@ import type { PageOptions } from './page-shell.js';
 import type { AuditSink } from '../auth/audit-log.js';
 import { DEFAULT_TIME_ZONE } from '../time-zone.js';
 import type { I18n, Translate } from './i18n.js';
+import { registerCompression, serveFavicon } from './static-delivery.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,12 +49,15 @@ export async function registerWeb(app: FastifyInstance, { i18n, publicDir, timeZ
   // A missing key shows the nurse a code: say so once per key, so it is fixed before anyone reads it.
   i18n.onMissing((m) => app.log.warn({ key: m.key, lang: m.lang, kind: m.kind }, 'translation missing'));
   app.decorateRequest('t', null as unknown as Translate);
+  // First, so every page, stylesheet and script registered after it goes out compressed.
+  await registerCompression(app);
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
   // Static assets change only with a new version; a day of caching saves a post's Wi-Fi.
   await app.register(fastifyStatic, { root: publicDir, prefix: '/static/', maxAge: 86_400_000 });
   // The look both apps share (base.css), served once from lib/web/public.
   await app.register(fastifyStatic, { root: SHARED_PUBLIC_DIR, prefix: '/static/base/', maxAge: 86_400_000, decorateReply: false });
+  serveFavicon(app);
   app.addHook('onRequest', async (req) => {
     req.t = i18n.translator(i18n.pick(req.cookies[LANG_COOKIE], req.headers['accept-language']));
   });

@@ -1,6 +1,8 @@
 /**
  * The post's case API. JSON with base64 attachments for now; the nurse app
  * (issue 4) adds streamed multipart uploads in front of the same service.
+ * Images pass the photo pipeline here (prepareAttachments), as the nurse
+ * app's do on upload: no path lets a photo's metadata leave the post.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +10,7 @@ import { ChasquiError } from '../../lib/errors.js';
 import type { AttachmentInput } from '../../protocol/bundle.js';
 import type { CaseService } from '../cases/case-service.js';
 import { ECG_MEDIA_TYPE, type EcgRecordingStore } from '../ecg/ecg-recordings.js';
+import { prepareAttachments } from '../photos/photo-attachments.js';
 
 const SubmitBody = Type.Object({
   // Chosen by the client (a UUID), so a request retried after a lost response is the same case.
@@ -43,7 +46,8 @@ export function casesApi(app: FastifyInstance, cases: CaseService, recordings: E
       caseId: req.body.caseId,
       priority: req.body.priority,
       body: req.body.body,
-      attachments: req.body.attachments.map((a) => attachmentOf(a, recordings)),
+      // The pipeline is deterministic, so a retried request builds the same bundle and stays the same case.
+      attachments: await prepareAttachments(req.body.attachments.map((a) => attachmentOf(a, recordings))),
     });
     req.log.info({ caseId: view.caseId, bundle: view.bundleId, created }, 'case submitted');
     return reply.status(created ? 201 : 200).send(view);

@@ -136,11 +136,14 @@ function rejection(reason: PhotoRejection, name: string, message: string, extra:
   return new ChasquiError('CHASQUI_ERR_BAD_REQUEST', message, { reason, name, ...extra }, cause === undefined ? undefined : { cause });
 }
 
+/** ISO BMFF major brands of still images (HEIF, AVIF); an MP4 video shares the ftyp box but not these. */
+const IMAGE_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'mif1', 'msf1', 'avif', 'avis']);
+
 /** Magic numbers of the formats we take (JPEG: ITU T.81 B.1.1.3 SOI; PNG: RFC 2083 §3.1; GIF; WebP RIFF; TIFF II*\0/MM\0*; ISO BMFF ftyp). */
-function looksLikeImage(b: Buffer): boolean {
+export function looksLikeImage(b: Buffer): boolean {
   const ascii = (at: number, s: string) => b.subarray(at, at + s.length).toString('latin1') === s;
   return (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) || ascii(1, 'PNG') || ascii(0, 'GIF8') || (ascii(0, 'RIFF') && ascii(8, 'WEBP'))
-    || ascii(0, 'II*\0') || ascii(0, 'MM\0*') || ascii(4, 'ftyp');
+    || ascii(0, 'II*\0') || ascii(0, 'MM\0*') || (ascii(4, 'ftyp') && IMAGE_BRANDS.has(b.subarray(8, 12).toString('latin1')));
 }
 
 /** Reads only the header: refuses what is not a photo before decoding a pixel. */

@@ -18,6 +18,10 @@ t.test('a WFDB record round-trips through encode and decode bit for bit', async 
   t.match(info.stdout, /samplingFrequency\s+500 Hz/);
   t.match(info.stdout, /durationSeconds\s+10\b/);
   t.match(info.stdout, /leads\s+I II III aVR aVL aVF V1 V2 V3 V4 V5 V6/i);
+  // One gain per lead, in order: LUDB's leads share gains, so a deduplicated list came out shorter than the leads.
+  const gains = /unitsPerMv\s+(.+)/.exec(info.stdout)?.[1]?.trim().split(/\s+/) ?? [];
+  const ludb = await readEcgFile(ecg('ludb/1.hea'));
+  t.same(gains.map(Number), ludb.leads.map((l) => l.unitsPerMv), '12 leads, 12 unitsPerMv values');
 
   const cqe = join(dir, '100s.cqe');
   const enc = await runCli(['ecg', 'encode', ecg('mitdb/100s.hea'), cqe]);

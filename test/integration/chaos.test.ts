@@ -14,7 +14,7 @@ import { apiAuth } from '../support/api-auth.js';
 import { PostProcess } from '../support/post-process.js';
 import { freePort } from '../support/ports.js';
 import { tempDir } from '../support/paths.js';
-import { sampleCase, submitBody } from '../support/sample-cases.js';
+import { asSent, sampleCase, submitBody } from '../support/sample-cases.js';
 import { postConfig, startHub } from '../support/stack.js';
 import { delay, waitFor } from '../support/wait.js';
 
@@ -77,12 +77,13 @@ async function runChaos(t: Test, hub: Hub, dir: string, password: string): Promi
   let identical = 0;
   for (let i = 0; i < CASES; i++) {
     const want = sampleCase(i);
+    const files = await asSent(want.files);
     const got = cases.find((c) => c.caseId === want.caseId);
-    const same = want.files.every((f) => {
+    const same = files.every((f) => {
       const meta = got?.attachments.find((a) => a.name === f.name);
       return meta?.sha256 === f.sha256 && hub.cases.blobs.get(f.sha256)?.equals(f.bytes);
     });
-    if (same && got?.attachments.length === want.files.length) identical++;
+    if (same && got?.attachments.length === files.length) identical++;
   }
   t.equal(identical, CASES, 'every attachment byte-identical');
   const s = link.stats();

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
+import { prepareAttachments } from '../../node/photos/photo-attachments.js';
 import { sharedFile } from './paths.js';
 
 const ECGS = [
@@ -44,4 +45,10 @@ export function submitBody(c: ReturnType<typeof sampleCase>): string {
     caseId: c.caseId, priority: c.priority, body: c.body,
     attachments: c.files.map((f) => ({ name: f.name, mediaType: f.mediaType, dataBase64: f.bytes.toString('base64') })),
   });
+}
+
+/** The files as the post bundles them: its photo pipeline replaces each image by a clean JPEG (deterministically). */
+export async function asSent(files: SampleFile[]): Promise<SampleFile[]> {
+  const sent = await prepareAttachments(files);
+  return sent.map((a) => ({ ...a, sha256: createHash('sha256').update(a.bytes).digest('hex') }));
 }

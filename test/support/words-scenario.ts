@@ -92,6 +92,8 @@ export async function wordsScenario(t: { teardown(fn: () => Promise<void> | void
     await waitFor(() => hub.router.store.get(POST_ID, id), { what: `case ${id} routed at the hub` });
   };
   const [sent, answered, asked] = [await newCase('Presión alta en control'), await newCase('Dolor torácico opresivo desde hace 2 horas'), await newCase('Palpitaciones nocturnas')];
+  // The hub's photo viewer needs a case with a photo: the first sent one carries it.
+  await nurse(await multipart(`/casos/${sent}/fotos`, [{ field: 'photos', name: 'canon_hdr_NO.jpg', bytes: sharedFile('photos/canon_hdr_NO.jpg'), type: 'image/jpeg' }]));
   for (const id of [sent, answered, asked]) await send(id);
 
   // A 12-lead ECG case, as the box's own command line sends one: the review page mounts the viewer.

@@ -34,15 +34,11 @@ export function hasVitalsDevice(ports: readonly BridgePort[]): boolean {
 
 /** "Oxímetro de pulso Contec CMS50" for a protocol id; a generic word for one the catalogue does not name. */
 export function deviceName(req: FastifyRequest, protocol: string): string {
-  const key = `devices.protocol.${protocol}`;
-  const name = req.t(key);
-  return name === key ? req.t('devices.protocol.other') : name;
+  return req.t.has(`devices.protocol.${protocol}`) ? req.t(`devices.protocol.${protocol}`) : req.t('devices.protocol.other');
 }
 
 export function portState(req: FastifyRequest, state: string): string {
-  const key = `devices.state.${state}`;
-  const text = req.t(key);
-  return text === key ? req.t('devices.state.failed') : text;
+  return req.t.has(`devices.state.${state}`) ? req.t(`devices.state.${state}`) : req.t('devices.state.failed');
 }
 
 function age(req: FastifyRequest, at: number, now: number, f: Freshness): Html {

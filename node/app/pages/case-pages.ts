@@ -110,9 +110,12 @@ export async function casePages(app: FastifyInstance, d: CasePagesDeps): Promise
   app.post<IdParams>('/casos/:id/borrador', async (req, reply) => {
     const draft = d.drafts.get(req.params.id);
     if (!draft) return reply.status(404).header('cache-control', 'no-store').send({ saved: false });
-    const saved = draft.state === 'draft' && saveTyped(d.drafts, draft.id, formBody(req.body));
+    const body = formBody(req.body);
+    // Saved since this page was built (a button, another tab): the older page must not overwrite it.
+    const stale = typeof body.base === 'string' && body.base !== draft.updatedAt;
+    const saved = draft.state === 'draft' && !stale && saveTyped(d.drafts, draft.id, body);
     if (saved) app.audit.record({ actor: actor(req), action: 'case.update', target: draft.id, detail: { autosave: true } });
-    return reply.status(saved ? 200 : 409).header('cache-control', 'no-store').send({ saved, version: d.drafts.get(draft.id)!.updatedAt });
+    return reply.status(saved ? 200 : 409).header('cache-control', 'no-store').send({ saved, stale, version: d.drafts.get(draft.id)!.updatedAt });
   });
 
   // "Grabar un ECG ahora" leaves for the capture page: what was typed is saved on the way.

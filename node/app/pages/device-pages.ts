@@ -96,10 +96,8 @@ function refusalText(req: FastifyRequest, r: BedsideRefusal): string {
 /** The bridge's error in the nurse's words: the catalogue's line for its code, more precise when the bridge says why. */
 function captureErrorText(req: FastifyRequest, err: ChasquiError): string {
   const why = typeof err.details?.why === 'string' ? err.details.why : undefined;
-  const precise = why ? `devices.error.${err.code}.${why}` : undefined;
-  if (precise && req.t(precise) !== precise) return req.t(precise);
-  const key = `devices.error.${err.code}`;
-  return req.t(key) === key ? req.t('devices.error.other') : req.t(key);
+  if (why && req.t.has(`devices.error.${err.code}.${why}`)) return req.t(`devices.error.${err.code}.${why}`);
+  return req.t.has(`devices.error.${err.code}`) ? req.t(`devices.error.${err.code}`) : req.t('devices.error.other');
 }
 
 function devicesBody(req: FastifyRequest, ports: BridgePort[], now: number): Html {

@@ -80,7 +80,8 @@
     fetch(form.dataset.autosave, {
       method: 'POST', credentials: 'same-origin', redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(sent).toString(),
+      // The version this page was built on: the post refuses a save that comes after a newer one (a button's).
+      body: new URLSearchParams(sent.concat([['base', version]])).toString(),
     }).then(function (res) {
       if (!res.ok) throw new Error('not saved: ' + res.status);
       return res.json();
@@ -136,11 +137,16 @@
   restore();
   form.addEventListener('input', typed);
   form.addEventListener('change', typed);
+  // A button posts the typed fields itself: a save still to come would only race it (and could undo what it adds).
+  form.addEventListener('submit', function () {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  });
   // Leaving with a save still to come (a link, the language switch): send it on the way out.
   window.addEventListener('pagehide', function () {
     if (!timer || !navigator.sendBeacon) return;
     clearTimeout(timer);
     timer = null;
-    navigator.sendBeacon(form.dataset.autosave, new Blob([new URLSearchParams(fields()).toString()], { type: 'application/x-www-form-urlencoded' }));
+    navigator.sendBeacon(form.dataset.autosave, new Blob([new URLSearchParams(fields().concat([['base', version]])).toString()], { type: 'application/x-www-form-urlencoded' }));
   });
 })();

@@ -119,7 +119,7 @@ t.test('case routes: the right specialist only, one audit entry per refusal, pho
   const page = await app.inject({ url: base, headers: vargas });
   const formKey = /name="formKey" value="([^"]+)"/.exec(page.body)?.[1];
   t.ok(formKey, 'the form carries a one-time key');
-  const answer = new URLSearchParams({ formKey: formKey!, type: 'answer', assessment: 'Probable queratosis seborreica.', dx0code: 'L82', dx0text: 'Queratosis seborreica', treatment: 'Ninguno.', followUp: '2027-01-15' }).toString();
+  const answer = new URLSearchParams({ formKey: formKey!, type: 'answer', assessment: 'Probable queratosis seborreica.', dx0code: 'L82', treatment: 'Ninguno.', followUp: '2027-01-15' }).toString();
   const posts: LightMyRequestResponse[] = [];
   for (let i = 0; i < 5; i++) posts.push(await app.inject({ method: 'POST', url: `${base}/respuesta`, headers: { ...vargas, ...FORM }, payload: answer }));
   t.same(posts.map((p) => p.statusCode), [303, 303, 303, 303, 303], 'each answers with a redirect (PRG)');
@@ -138,7 +138,7 @@ t.test('case routes: the right specialist only, one audit entry per refusal, pho
   t.equal(counterReferencesQueued(hub), 2, 'the answer and the question, once each');
   const viewed = await app.inject({ url: base, headers: vargas });
   t.match(viewed.body, /Queratosis seborreica/, 'the thread shows the diagnosis');
-  t.match(viewed.body, /<code>L82<\/code>/);
+  t.match(viewed.body, /<code>L82X<\/code> Queratosis seborreica/);
   t.match(viewed.body, /No necesita referencia/);
   t.match(viewed.body, /2027-01-15/);
 

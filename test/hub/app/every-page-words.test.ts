@@ -8,12 +8,15 @@ import t from 'tap';
 import { describeMisses, rawKeysIn } from '../../support/i18n-keys.js';
 import { getRoutes, POST_ID, routeMatches, wordsScenario, type WordsScenario } from '../../support/words-scenario.js';
 
-const NOT_PAGES = [/^\/api\//, /^\/healthz$/, /^\/metrics/, /^\/static\//, /^\/idioma\//, /^\/\*$/];
+// Not pages a person reads: the API, probes, files, the photo itself (the viewer around it is a page).
+const NOT_PAGES = [/^\/api\//, /^\/healthz$/, /^\/metrics/, /^\/static\//, /^\/idioma\//, /^\/favicon\./, /\/fotos\/:n\/imagen$/, /^\/\*$/];
 
 function pages(s: WordsScenario) {
   const c = (id: string) => `/casos/${POST_ID}/${id}`;
   return [
-    ...['/cola', '/cola?especialidad=cardiology', `/cola?post=${POST_ID}`, '/cola?post=ninguno', '/casos', c(s.ids.sent), c(s.ids.ecg), c(s.ids.answered), c(s.ids.asked), `${c(s.ids.answered)}?ok=1`].map((url) => ({ who: 'cardio', url, status: 200 })),
+    ...['/cola', '/cola?especialidad=cardiology', `/cola?post=${POST_ID}`, '/cola?post=ninguno', '/casos', c(s.ids.sent), c(s.ids.ecg), c(s.ids.answered), c(s.ids.asked), `${c(s.ids.answered)}?ok=1`, `${c(s.ids.sent)}/fotos/1`].map((url) => ({ who: 'cardio', url, status: 200 })),
+    // The answer's address, opened (after a sign-in, say), is the case page.
+    { who: 'cardio', url: `${c(s.ids.sent)}/respuesta`, status: 303 },
     // A dermatologist has an empty queue and may not open a cardiology case; a specialist has no links or access log.
     ...['/cola', '/casos'].map((url) => ({ who: 'derma', url, status: 200 })),
     { who: 'derma', url: c(s.ids.answered), status: 403 },

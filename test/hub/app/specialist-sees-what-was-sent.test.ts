@@ -24,7 +24,7 @@ const ROUTING = { specialists: [{ id: 'dr.vargas', name: 'Dr. Luis Vargas', spec
 const NURSE: Nurse = { id: 'n1', username: 'rosa', displayName: 'Rosa Huamán', role: 'nurse' };
 const TYPED = {
   assessment: 'Lesión pigmentada de bordes regulares; compatible con queratosis seborreica.',
-  dx0code: 'L82', dx0text: 'Queratosis seborreica',
+  dx0code: 'L82X',
   treatment: 'Ninguno por ahora. Protector solar.',
   recommendations: 'Fotografiar la lesión con regla en cada control.',
   referWhere: 'Hospital Amazónico de Yarinacocha',
@@ -143,7 +143,7 @@ t.test('photos inline with zoom; the answer survives a reload and a re-login, is
   // The thread shows what was sent, whole.
   const msg = page.locator('article.msg.answer');
   t.match(await msg.locator('.assessment').textContent(), TYPED.assessment);
-  t.match(await msg.locator('.diagnoses').textContent(), /L82\s+Queratosis seborreica/);
+  t.match(await msg.locator('.diagnoses').textContent(), /L82X\s+Queratosis seborreica/);
   t.match(await msg.locator('.treatment').textContent(), TYPED.treatment);
   t.match(await msg.locator('.recommendations').textContent(), TYPED.recommendations);
   t.match(await msg.locator('.referral').textContent(), 'Referir a Hospital Amazónico de Yarinacocha (Urgente)');

@@ -115,6 +115,14 @@ t.test('autosave: the typed form is saved and the new version returned; a sent c
   const script = await n.app.inject({ method: 'GET', url: '/static/draft-autosave.js' });
   t.equal(script.statusCode, 200, 'the script is served by the post itself');
 
+  // A save from a page older than the draft (its beacon racing a button's post) changes nothing.
+  const stale = await n.app.inject(form('POST', `/casos/${caseId}/borrador`, { ...TYPED, reason: 'de una página vieja', base: before }));
+  t.equal(stale.statusCode, 409);
+  t.match(stale.json(), { saved: false, stale: true, version: answer.version });
+  t.equal(n.drafts.get(caseId)!.reason, TYPED.reason, 'the newer save stands');
+  const current = await n.app.inject(form('POST', `/casos/${caseId}/borrador`, { ...TYPED, base: answer.version }));
+  t.equal(current.statusCode, 200, 'a save from the current page goes through');
+
   await n.app.inject(form('POST', `/casos/${caseId}/enviar`, TYPED));
   const late = await n.app.inject(form('POST', `/casos/${caseId}/borrador`, { ...TYPED, reason: 'cambiado' }));
   t.equal(late.statusCode, 409);

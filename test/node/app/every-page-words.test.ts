@@ -9,7 +9,7 @@ import { describeMisses, rawKeysIn } from '../../support/i18n-keys.js';
 import { getRoutes, routeMatches, wordsScenario, type WordsScenario } from '../../support/words-scenario.js';
 
 /** Routes that are not pages a person reads: data, images, files, the language switch. */
-const NOT_PAGES = [/^\/api\//, /^\/healthz$/, /^\/metrics/, /^\/static\//, /^\/idioma\//, /^\/fotos\//, /estado\.json$/, /^\/puente\//, /^\/\*$/];
+const NOT_PAGES = [/^\/api\//, /^\/healthz$/, /^\/metrics/, /^\/static\//, /^\/idioma\//, /^\/favicon\./, /^\/fotos\//, /estado\.json$/, /^\/puente\//, /^\/\*$/];
 
 function pages(s: WordsScenario) {
   const { ids } = s;

@@ -119,7 +119,7 @@ t.test('a nurse on a 360 px phone: every page fits, number keyboards, required m
 
   await t.test('a photo, and a live ECG with a countdown and a button that cannot be tapped twice', async (t) => {
     await page.setInputFiles('[name=photos]', join(SHARED_DATA, 'photos/canon_hdr_NO.jpg'));
-    await page.click('#fotos form button');
+    await page.click('#fotos button:has-text("Subir fotos")');
     await page.waitForSelector('.thumbs img');
     await page.goto(`${caseUrl}/ecg`);
     await fits('ecg-capture');

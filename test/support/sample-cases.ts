@@ -52,3 +52,16 @@ export async function asSent(files: SampleFile[]): Promise<SampleFile[]> {
   const sent = await prepareAttachments(files);
   return sent.map((a) => ({ ...a, sha256: createHash('sha256').update(a.bytes).digest('hex') }));
 }
+
+/** A skin lesion case with one photo, for the dermatologist's tests: what post.cases.submit takes. */
+export function skinCase(caseId: string, photo: Buffer) {
+  return {
+    caseId, priority: 'routine' as const,
+    body: {
+      reason: 'Mancha que crece en el antebrazo', history: 'Agricultora, 45 años.', specialty: 'dermatology',
+      patient: { names: 'Elena', surnames: 'Ríos Tuanama', document: { kind: 'DNI', number: '45678912' }, ageYears: 45, sex: 'F', community: 'Iparia' },
+      vitals: {},
+    },
+    attachments: [{ name: 'foto-1.jpg', mediaType: 'image/jpeg', bytes: photo }],
+  };
+}

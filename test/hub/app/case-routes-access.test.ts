@@ -16,6 +16,7 @@ import { TransferKind } from '../../../protocol/priority.js';
 import { SHARED_DATA, tempDir } from '../../support/paths.js';
 import { startPair } from '../../support/stack.js';
 import { waitFor } from '../../support/wait.js';
+import { skinCase } from '../../support/sample-cases.js';
 
 const POST = 'posta-iparia';
 const CASE = 'c-piel';
@@ -52,15 +53,7 @@ t.test('case routes: the right specialist only, one audit entry per refusal, pho
     { username: 'oper', displayName: 'Óscar Operador', role: 'operator', secret: 'enlaces-sanos-1' },
   ];
   for (const a of accounts) await hub.auth.accounts.create({ ...a, kind: 'password', data: a.data ?? { specialties: [] } });
-  post.cases.submit({
-    caseId: CASE, priority: 'routine',
-    body: {
-      reason: 'Mancha que crece en el antebrazo', history: 'Agricultora, 45 años.', specialty: 'dermatology',
-      patient: { names: 'Elena', surnames: 'Ríos Tuanama', document: { kind: 'DNI', number: '45678912' }, ageYears: 45, sex: 'F', community: 'Iparia' },
-      vitals: {},
-    },
-    attachments: [{ name: 'foto-1.jpg', mediaType: 'image/jpeg', bytes: PHOTO }],
-  });
+  post.cases.submit(skinCase(CASE, PHOTO));
   await waitFor(() => hub.router.store.get(POST, CASE), { what: 'case routed at the hub' });
   const app = hub.app;
   const [vargas, rios, quispe, oper] = (await Promise.all(accounts.map((a) => signIn(app, a.username, a.secret)))) as [{ cookie: string }, { cookie: string }, { cookie: string }, { cookie: string }];

@@ -16,6 +16,7 @@ import { chromiumSkip, launchBrowser, screenshot } from '../../support/browser.j
 import { SHARED_DATA, tempDir } from '../../support/paths.js';
 import { startPair } from '../../support/stack.js';
 import { waitFor } from '../../support/wait.js';
+import { skinCase } from '../../support/sample-cases.js';
 
 const POST = 'posta-iparia';
 const CASE = 'c-piel';
@@ -36,15 +37,7 @@ t.test('photos inline with zoom; the answer survives a reload and a re-login, is
   t.teardown(cleanup);
   const { hub, post } = await startPair(t, { dir, postId: POST, hub: { config: { routing: ROUTING } } });
   await hub.auth.accounts.create({ username: 'dr.vargas', displayName: 'Dr. Luis Vargas', role: 'specialist', kind: 'password', secret: 'piel-sana-2026', data: { specialties: ['dermatology'] } });
-  post.cases.submit({
-    caseId: CASE, priority: 'routine',
-    body: {
-      reason: 'Mancha que crece en el antebrazo', history: 'Agricultora, 45 años.', specialty: 'dermatology',
-      patient: { names: 'Elena', surnames: 'Ríos Tuanama', document: { kind: 'DNI', number: '45678912' }, ageYears: 45, sex: 'F', community: 'Iparia' },
-      vitals: {},
-    },
-    attachments: [{ name: 'foto-1.jpg', mediaType: 'image/jpeg', bytes: readFileSync(join(SHARED_DATA, 'photos/Sumo_Museum.jpg')) }],
-  });
+  post.cases.submit(skinCase(CASE, readFileSync(join(SHARED_DATA, 'photos/Sumo_Museum.jpg'))));
   await waitFor(() => hub.router.store.get(POST, CASE), { what: 'case routed at the hub' });
   const stored = hub.cases.blobs.get(hub.cases.find(POST, CASE)!.attachments[0]!.sha256)!;
   const { width: storedWidth } = await sharp(stored).metadata();

@@ -24,6 +24,8 @@ export type LoginView = {
   /** Shown next to the secret field. */
   error?: string;
   flash?: { kind: 'ok' | 'error'; text: string };
+  /** After "Salir": the page also clears the drafts this browser kept (a shared laptop or phone). */
+  signedOut?: boolean;
 };
 
 export type RenderLogin = (req: FastifyRequest, reply: FastifyReply, v: LoginView, status?: number) => FastifyReply;
@@ -107,7 +109,7 @@ export function signInRoutes<P extends Principal>(app: FastifyInstance, { parts,
     const volver = localPath(req.query.volver);
     if (principalFromSession(parts, req)) return reply.redirect(volver, 303);
     const flash = req.query.salio ? { kind: 'ok' as const, text: req.t('auth.signedOut') } : req.query.vencio ? { kind: 'error' as const, text: req.t('auth.expired') } : undefined;
-    return render(req, reply, { volver, flash });
+    return render(req, reply, { volver, flash, ...(req.query.salio ? { signedOut: true } : {}) });
   });
 
   app.post('/entrar', async (req, reply) => {

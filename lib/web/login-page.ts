@@ -1,5 +1,6 @@
 /**
- * The sign-in page of both apps: one form, no script. One box takes a
+ * The sign-in page of both apps: one form, no script (but after a sign-out,
+ * the one that forgets the drafts kept in the browser). One box takes a
  * password or a PIN (the account knows which it has), so nobody has to pick
  * a mode. The generic error never says whether the username exists.
  */
@@ -25,5 +26,5 @@ ${v.error ? html`<p class="field-error" id="login-error" role="alert">${v.error}
 </form>
 <p class="hint signin">${t('auth.forgot')}</p>`;
   // Never inside another site's frame: a framed sign-in form is how clickjacking steals a password.
-  return sendPage(req, reply.header('x-frame-options', 'DENY'), { title: t('auth.title'), body, flash: v.flash }, status);
+  return sendPage(req, reply.header('x-frame-options', 'DENY'), { title: t('auth.title'), body, flash: v.flash, ...(v.signedOut ? { scripts: ['base/forget-drafts.js'] } : {}) }, status);
 }

@@ -76,6 +76,10 @@ t.test('sign in, land on the role\'s first page, sign out', async (t) => {
   t.same(me.json().user, { id: auth.accounts.byUsername('dra.flores')!.id, username: 'dra.flores', displayName: 'Dra. Flores', role: 'specialist', specialties: ['cardiology', 'dermatology'] });
   const out = await app.inject({ method: 'POST', url: '/salir', headers });
   t.equal(out.headers.location, '/entrar?salio=1');
+  const signedOut = await app.inject({ url: '/entrar?salio=1' });
+  t.match(signedOut.body, '<script src="/static/base/forget-drafts.js" defer>', 'the signed-out page forgets the answer drafts kept in this browser');
+  t.equal((await app.inject({ url: '/static/base/forget-drafts.js' })).statusCode, 200);
+  t.notMatch((await app.inject({ url: '/entrar?vencio=1' })).body, 'forget-drafts', 'an expired session keeps them, to come back after signing in');
   t.equal((await app.inject({ url: '/cola', headers })).statusCode, 303, 'the session is gone');
   t.match(auth.audit.list().map((e) => e.action).reverse(), ['session.signIn', 'session.signOut']);
   const operator = cookieOf(await signIn(app, 'oper', '284719'));

@@ -119,6 +119,21 @@ t.test('a nurse on a 360 px phone loses nothing she types and sends nothing twic
     await page.context().close();
   });
 
+  await t.test('signing out forgets what this phone kept: the next person finds nothing', async (t) => {
+    const page = await nurse();
+    const path = await openDraft(page, base, '41000005');
+    // Typed with the post unreachable for the autosave, so the copy stays on the phone.
+    await page.route('**/borrador', (r) => r.abort());
+    await page.fill('[name=reason]', TYPED.reason);
+    await page.locator('#autosave-status', { hasText: 'en este teléfono' }).waitFor();
+    const kept = () => page.evaluate('Object.keys(localStorage).filter((k) => k.startsWith("chasqui."))') as Promise<string[]>;
+    t.equal((await kept()).length, 1, 'a copy on the phone while the post could not save it');
+    await page.click('form[action="/salir"] button');
+    await page.waitForURL(/\/entrar\?salio=1/);
+    t.same(await kept(), [], 'gone after "Salir"');
+    await page.context().close();
+  });
+
   await t.test('a language switch right after typing keeps the fields', async (t) => {
     const page = await nurse();
     const path = await openDraft(page, base, '41000004');

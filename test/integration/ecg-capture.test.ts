@@ -123,7 +123,8 @@ t.test('a capture with electrodes off is refused with the leads named; an unplug
 
   await pty.replug();
   await waitFor(() => port.status().state === 'open', { what: 'the bridge to reopen the device' });
-  const again = await post.app.inject({ headers: apiAuth(post.config.dataDir), method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 2 } });
+  // Long enough for the quality check to find several beats: the board's trace resumes at any point of its recording.
+  const again = await post.app.inject({ headers: apiAuth(post.config.dataDir), method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 4 } });
   t.equal(again.statusCode, 201, again.body);
 
   const short = await post.app.inject({ headers: apiAuth(post.config.dataDir), method: 'POST', url: '/api/ecg/captures', payload: { device: 'ecg', seconds: 1 } });

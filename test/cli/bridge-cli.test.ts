@@ -12,6 +12,8 @@ import { createEmulator } from '../../firmware-bridge/emulators/emulators.js';
 import { startPtyDevice } from '../../firmware-bridge/emulators/pty-device.js';
 import { runCli } from '../support/cli.js';
 import { CLI, tempDir } from '../support/paths.js';
+import { limaWallTime } from '../support/bedside.js';
+import { systemClock } from '../../lib/clock.js';
 
 t.test('probe names the device on a port, or says the port is silent', async (t) => {
   const oximeter = await startPtyDevice(new ContecV7Emulator({ heartRateBpm: 70, spo2: 97 }));
@@ -36,11 +38,13 @@ t.test('probe names the device on a port, or says the port is silent', async (t)
 });
 
 t.test('monitor prints what a blood-pressure monitor has stored', async (t) => {
-  const cuff = await startPtyDevice(new Bm58Emulator({ memory: [{ systolicMmHg: 131, diastolicMmHg: 84, pulseBpm: 66, measuredAt: '2026-11-20T07:30' }] }));
+  // The cuff's memory holds a reading from this morning, whatever day the test runs.
+  const measuredAt = limaWallTime(systemClock.now() - 3 * 3_600_000);
+  const cuff = await startPtyDevice(new Bm58Emulator({ memory: [{ systolicMmHg: 131, diastolicMmHg: 84, pulseBpm: 66, measuredAt }] }));
   t.teardown(() => cuff.stop());
   const r = await runCli(['bridge', 'monitor', cuff.path, '--protocol', 'beurer-bm58', '--seconds', '3']);
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, /BP 131\/84 mmHg\s+pulse 66\/min\s+measured 2026-11-20T07:30/);
+  t.match(r.stdout, new RegExp(`BP 131/84 mmHg\\s+pulse 66/min\\s+measured ${measuredAt}`));
   t.match(r.stdout, /\d+ frames, 0 bytes dropped/);
 });
 

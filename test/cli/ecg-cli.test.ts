@@ -7,6 +7,7 @@ import { readWfdbRecord } from '../../firmware-bridge/ecg/wfdb-files.js';
 import { decodeEcg, encodeEcg } from '../../protocol/ecg-codec.js';
 import { runCli } from '../support/cli.js';
 import { SHARED_DATA, tempDir } from '../support/paths.js';
+import { systemClock } from '../../lib/clock.js';
 
 const ecg = (rel: string) => join(SHARED_DATA, 'ecg', rel);
 
@@ -66,7 +67,7 @@ t.test('a 24-bit capture goes out as WFDB format 24 and comes back bit for bit',
     name, unitsPerMv: 44.7 * 1000, baseline: 0,
     samples: Int32Array.from({ length: n }, (_, i) => Math.round(Math.sin(i / (7 + k)) * 3_000_000) + (i % 97) * k),
   });
-  const original = { samplingFrequency: 250, leads: [lead('I', 1), lead('II', 2)], startedAt: '2026-11-23T10:00:00.000Z', source: 'test' };
+  const original = { samplingFrequency: 250, leads: [lead('I', 1), lead('II', 2)], startedAt: new Date(systemClock.now()).toISOString(), source: 'test' };
   writeFileSync(join(dir, 'cap.cqe'), encodeEcg(original));
   const dec = await runCli(['ecg', 'decode', join(dir, 'cap.cqe'), join(dir, 'cap')]);
   t.equal(dec.code, 0, dec.stderr);

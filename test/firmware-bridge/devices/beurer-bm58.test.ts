@@ -5,6 +5,7 @@ import type { BloodPressureReading, Reading } from '../../../firmware-bridge/dev
 import { Bm58Emulator } from '../../../firmware-bridge/emulators/beurer-bm58-emulator.js';
 import { mulberry32 } from '../../link/prng.js';
 
+// Fixed dates on purpose: the record's bytes carry month, day and year, and these tests check those bytes.
 const MEMORY: Bm58Measurement[] = [
   { systolicMmHg: 125, diastolicMmHg: 80, pulseBpm: 72, measuredAt: '2024-05-17T08:30' },
   { systolicMmHg: 142, diastolicMmHg: 91, pulseBpm: 66, measuredAt: '2024-05-18T19:05' },

@@ -13,6 +13,8 @@ import { ContecV7Emulator } from '../../../firmware-bridge/emulators/contec-cms5
 import { Bm58Emulator } from '../../../firmware-bridge/emulators/beurer-bm58-emulator.js';
 import { startPtyDevice } from '../../../firmware-bridge/emulators/pty-device.js';
 import { delay, waitFor } from '../../support/wait.js';
+import { limaWallTime } from '../../support/bedside.js';
+import { systemClock } from '../../../lib/clock.js';
 
 const atMost = (ms: number, p: Promise<void>): Promise<void> => Promise.race([p, delay(ms)]);
 
@@ -98,9 +100,11 @@ t.test('CMS50 V7 over a pty: stream, lead pulled, lead back, stream again', asyn
 });
 
 t.test('Beurer BM58 over a pty: the whole memory is downloaded', async (t) => {
+  // Yesterday's and today's readings, whatever day the test runs (the device keeps wall time to the minute).
+  const now = systemClock.now();
   const memory = [
-    { systolicMmHg: 131, diastolicMmHg: 84, pulseBpm: 70, measuredAt: '2025-03-09T06:55' },
-    { systolicMmHg: 127, diastolicMmHg: 82, pulseBpm: 75, measuredAt: '2025-03-10T07:02' },
+    { systolicMmHg: 131, diastolicMmHg: 84, pulseBpm: 70, measuredAt: limaWallTime(now - 86_400_000) },
+    { systolicMmHg: 127, diastolicMmHg: 82, pulseBpm: 75, measuredAt: limaWallTime(now - 3_600_000) },
   ];
   const device = await startPtyDevice(new Bm58Emulator({ memory }));
   const host = new Host(new Bm58Session());

@@ -22,7 +22,7 @@ t.test('decodes the documented layout: 8 stored leads at 800 Hz, 5 µV per unit 
   const ecg = decodeContecEcg90a(file, '0000037.ECG');
   t.same(ecg.recording.leads.map((l) => l.name), ['II', 'III', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6']);
   t.equal(ecg.recording.samplingFrequency, 800);
-  t.equal(ecg.recording.startedAt, '2020-11-12T18:09:05');
+  t.equal(ecg.recording.startedAt, '2020-11-12T18:09:05', 'the date the real file itself carries');
   t.equal(ecg.recording.source, 'Contec ECG90A file 0000037.ECG');
   ecg.recording.leads.forEach((lead, k) => {
     t.equal(lead.unitsPerMv, 200);

@@ -24,10 +24,15 @@ const MIGRATIONS = [
 // A UUID or anything alike; long enough not to be guessed by a second form, short enough to index.
 const KEY_RE = /^[A-Za-z0-9-]{16,64}$/;
 
+/** Whether a value has the shape of a form key (both apps' forms use the same). */
+export function isFormKey(v: unknown): v is string {
+  return typeof v === 'string' && KEY_RE.test(v);
+}
+
 /** The key a form carried, or undefined when there is none worth trusting. */
 export function formKey(body: unknown): string | undefined {
   const v = (body as Record<string, unknown> | null | undefined)?.[FORM_KEY_FIELD];
-  return typeof v === 'string' && KEY_RE.test(v) ? v : undefined;
+  return isFormKey(v) ? v : undefined;
 }
 
 export function newFormKey(): string {

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../../lib/clock.js';
 import { ChasquiError, isChasquiError } from '../../../lib/errors.js';
 import { html } from '../../../lib/web/html.js';
+import { isFormKey } from '../../../lib/web/submission-keys.js';
 import { when } from '../../../lib/web/time-format.js';
 import { HUB_AREAS } from '../../auth/hub-access.js';
 import type { HubCase, HubCaseStore } from '../../cases/case-store.js';
@@ -36,7 +37,6 @@ export interface ReviewDeps {
 
 type Params = { Params: { postId: string; caseId: string } };
 const ECG = 'application/vnd.chasqui.ecg';
-const FORM_KEY = /^[A-Za-z0-9_-]{16,64}$/;
 
 export function caseReviewPage(app: FastifyInstance, d: ReviewDeps): void {
   const guard = { preHandler: app.requireUser(HUB_AREAS.cases) };
@@ -137,7 +137,7 @@ function routingNote(req: FastifyRequest, d: ReviewDeps, c: HubCase) {
 /** The form's one-time key (see answerForm); a form without one is refused, so no send escapes the check. */
 function formKeyOf(f: Record<string, string>): string {
   const k = f.formKey ?? '';
-  if (!FORM_KEY.test(k)) throw new ChasquiError('CHASQUI_ERR_BAD_REQUEST', 'the form has no valid key; reload the page');
+  if (!isFormKey(k)) throw new ChasquiError('CHASQUI_ERR_BAD_REQUEST', 'the form has no valid key; reload the page');
   return k;
 }
 

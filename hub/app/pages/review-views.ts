@@ -1,8 +1,8 @@
 /** Pieces of the specialist's pages: the patient line, waiting time, vitals, the thread, the answer form. */
-import { randomUUID } from 'node:crypto';
 import type { Translate } from '../../../lib/web/i18n.js';
 import { diagnosisLabel, type CounterReference } from '../../../protocol/case-messages.js';
 import { html, type Html } from '../../../lib/web/html.js';
+import { isFormKey, newFormKey } from '../../../lib/web/submission-keys.js';
 import type { HubCase } from '../../cases/case-store.js';
 import type { ThreadMessage } from '../../cases/case-threads.js';
 
@@ -87,7 +87,7 @@ export function earlierCases(all: HubCase[], current: HubCase): HubCase[] {
  */
 export function answerForm(t: Translate, o: { action: string; draftKey: string }, values: Record<string, string> = {}, error: string | undefined, dx: Html): Html {
   const v = (k: string) => values[k] ?? '';
-  const formKey = /^[A-Za-z0-9_-]{16,64}$/.test(v('formKey')) ? v('formKey') : randomUUID();
+  const formKey = isFormKey(v('formKey')) ? v('formKey') : newFormKey();
   const pristine = Object.keys(values).length === 0;
   return html`<form method="post" action="${o.action}" class="card answer-form" data-draft="${o.draftKey}" data-restored="${t('review.draftRestored')}"${pristine ? html` data-pristine` : ''}>
     <input type="hidden" name="formKey" value="${formKey}">

@@ -13,10 +13,7 @@
   var PREFIX = 'chasqui.hub.draft.';
   var MAX_AGE_MS = 12 * 3600 * 1000;
   var key = PREFIX + form.dataset.draft;
-  var signOut = document.querySelector('form[action="/salir"]');
-  if (signOut) signOut.addEventListener('submit', function () {
-    for (var i = store.length - 1; i >= 0; i--) { var k = store.key(i); if (k && k.indexOf(PREFIX) === 0) store.removeItem(k); }
-  });
+  // Signing out clears every draft this browser kept (lib/web/public/forget-drafts.js, on the signed-out page).
   // The hub names the form key it just sent (?enviado=): only the draft typed under that key is done with,
   // so a later reload of this page never wipes a new draft typed here.
   var sent = new URLSearchParams(location.search).get('enviado');

@@ -39,8 +39,8 @@ export type StatusRequestMessage = { type: 'statusRequest'; transferId: Buffer }
 export type TransferState =
   | { state: 'unknown' }
   | { state: 'partial'; chunkCount: number; have: Uint8Array }
-  | { state: 'complete'; receipt: string }
-  | { state: 'rejected'; code: string; reason: string };
+  | { state: 'complete'; receipt: string; signature?: Buffer }
+  | { state: 'rejected'; code: string; reason: string; signature?: Buffer };
 export type StatusMessage = { type: 'status'; transferId: Buffer } & TransferState;
 export type Message = ChunkMessage | AckMessage | StatusRequestMessage | StatusMessage;
 
@@ -115,10 +115,19 @@ function statusBody(m: TransferState): Buffer {
       return b;
     }
     case 'complete':
-      return lenString(m.receipt);
+      return Buffer.concat([lenString(m.receipt), m.signature ?? Buffer.alloc(0)]);
     case 'rejected':
-      return Buffer.concat([lenString(m.code), lenString(m.reason)]);
+      return Buffer.concat([lenString(m.code), lenString(m.reason), m.signature ?? Buffer.alloc(0)]);
   }
+}
+
+/** A terminal status ends a transfer for good, so the receiver signs it (protocol/sealing.ts): 64 bytes of Ed25519. */
+export const STATUS_SIGNATURE_BYTES = 64;
+
+/** The bytes a terminal status's signature covers: the whole message without its signature. */
+export function statusSignedBytes(m: StatusMessage): Buffer {
+  const { signature: _unsigned, ...rest } = m as StatusMessage & { signature?: Buffer };
+  return encode(rest as StatusMessage);
 }
 
 function lenString(s: string): Buffer {
@@ -186,16 +195,23 @@ function decodeState(r: Reader): TransferState {
       break;
     }
     case 'complete':
-      result = { state, receipt: r.str() };
+      result = { state, receipt: r.str(), ...signatureOf(r) };
       break;
     case 'rejected':
-      result = { state, code: r.str(), reason: r.str() };
+      result = { state, code: r.str(), reason: r.str(), ...signatureOf(r) };
       break;
     default:
       throw malformed('unknown transfer state');
   }
   r.end();
   return result;
+}
+
+function signatureOf(r: Reader): { signature?: Buffer } {
+  const rest = r.rest();
+  if (rest.length === 0) return {};
+  if (rest.length !== STATUS_SIGNATURE_BYTES) throw malformed(`${rest.length} bytes after a status`);
+  return { signature: Buffer.from(rest) };
 }
 
 /** A bounds-checked cursor: every short read is a malformed message, never a RangeError. */

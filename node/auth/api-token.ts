@@ -6,9 +6,10 @@
  * that file is the credential. Created on first start, then reused.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChasquiError } from '../../lib/errors.js';
+import { createPrivateFileIfAbsent, keepPrivate } from '../../lib/private-file.js';
 
 export const API_TOKEN_FILE = 'api-token';
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
@@ -23,39 +24,14 @@ export class ApiToken {
   /** Reads <dataDir>/api-token, creating it first if it is not there. */
   static loadOrCreate(dataDir: string): ApiToken {
     const file = join(dataDir, API_TOKEN_FILE);
-    mkdirSync(dataDir, { recursive: true });
-    createIfAbsent(file);
-    // A copy restored from a backup may have lost its mode; the token is only as private as this file.
-    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    createPrivateFileIfAbsent(file, `${randomBytes(32).toString('base64url')}\n`);
+    keepPrivate(file);
     return new ApiToken(file, digest(readApiTokenFile(file)));
   }
 
   /** Constant-time: compares digests of equal length, whatever was presented. */
   matches(presented: string | undefined): boolean {
     return presented !== undefined && timingSafeEqual(digest(presented), this.hash);
-  }
-}
-
-/**
- * Write to a private temporary file, then link it into place: link fails if
- * the name exists, so two starts at once cannot both win, and a crash
- * mid-write never leaves an empty token file behind.
- */
-function createIfAbsent(file: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, `${randomBytes(32).toString('base64url')}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    unlinkSync(tmp);
   }
 }
 

@@ -13,6 +13,8 @@ import { HubConfigSchema } from '../hub/config.js';
 import { buildHub } from '../hub/hub.js';
 import { PostConfigSchema } from '../node/config.js';
 import { buildPost } from '../node/post.js';
+import { formatPublicIdentity } from '../protocol/identity.js';
+import { loadOrCreateIdentity } from '../relay/identity-file.js';
 import { startDemoDevices } from './demo-devices.js';
 import { readEcgFile } from '../firmware-bridge/ecg/ecg-files.js';
 import { ECG_MEDIA_TYPE } from '../node/ecg/ecg-recordings.js';
@@ -47,10 +49,12 @@ export async function runDemo(argv: string[]): Promise<number> {
   const { url: hubUrl, brokerUrl } = await hub.start();
   await demoSpecialists(hub);
   const password = hub.posts.register('demo-post', 'Puesto de Salud demo');
+  // What provisioning does with two boxes, done here on one: the post's keys made in its data directory, the public halves exchanged.
+  hub.posts.setIdentity('demo-post', formatPublicIdentity(loadOrCreateIdentity(join(dir, 'post'), 'demo-post')));
   const devices = await startDemoDevices(join(dir, 'devices'), Number(values['bridge-port']), logger);
   const postConfig = loadConfig(PostConfigSchema, {
     overrides: {
-      postId: 'demo-post', dataDir: join(dir, 'post'), hub: { url: brokerUrl, password }, http: { port: Number(values['http-port']) },
+      postId: 'demo-post', dataDir: join(dir, 'post'), hub: { url: brokerUrl, password, identity: formatPublicIdentity(hub.identity) }, http: { port: Number(values['http-port']) },
       bridge: { url: devices.url },
     },
   });

@@ -7,7 +7,9 @@ import { ChasquiError } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
 import { openDatabase } from '../lib/sqlite.js';
 import { HubConfigSchema, type HubConfig } from '../hub/config.js';
-import { buildHub } from '../hub/hub.js';
+import { buildHub, HUB_IDENTITY_NAME } from '../hub/hub.js';
+import { fingerprint, formatPublicIdentity } from '../protocol/identity.js';
+import { loadOrCreateIdentity } from '../relay/identity-file.js';
 import { mosquittoAclFile, mosquittoConf } from '../hub/broker/mosquitto-files.js';
 import { PostRegistry } from '../hub/posts/post-registry.js';
 import { hubUserCommand } from './hub-user-commands.js';
@@ -22,11 +24,13 @@ export async function hubCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'user') return hubUserCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { config: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } },
+    options: { config: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, identity: { type: 'string' } },
   });
   const config = hubConfig(values.config);
   const [sub, arg] = positionals;
-  if (sub === 'add-post') return addPost(config, arg, values.name, values.password);
+  if (sub === 'add-post') return addPost(config, arg, values.name, values.password, values.identity);
+  if (sub === 'post-identity') return postIdentity(config, arg, positionals[2]);
+  if (sub === 'identity') return printHubIdentity(config);
   if (sub === 'mosquitto-files') return writeMosquittoFiles(config, arg);
   if (sub !== undefined) throw new ChasquiError('CHASQUI_ERR_USAGE', `unknown hub command "${sub}"`);
   const logger = createLogger({ name: 'chasqui-hub', level: config.logLevel });
@@ -38,17 +42,44 @@ export async function hubCommand(argv: string[]): Promise<number> {
   return runUntilSignal(() => hub.stop(), logger, systemd);
 }
 
-function addPost(config: HubConfig, postId: string | undefined, name?: string, password?: string): number {
-  if (!postId) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub add-post ID');
+function withRegistry<T>(config: HubConfig, fn: (posts: PostRegistry) => T): T {
   const db = openDatabase(join(config.dataDir, 'hub.sqlite'));
   try {
-    const pw = new PostRegistry(db).register(postId, name, password);
-    const snippet = { postId, hub: { url: 'mqtt://HUB-ADDRESS:1883', password: pw } };
-    process.stdout.write(`${JSON.stringify(snippet, null, 2)}\n`);
-    return 0;
+    return fn(new PostRegistry(db));
   } finally {
     db.close();
   }
+}
+
+function hubIdentity(config: HubConfig) {
+  return loadOrCreateIdentity(config.dataDir, HUB_IDENTITY_NAME);
+}
+
+function addPost(config: HubConfig, postId: string | undefined, name?: string, password?: string, identity?: string): number {
+  if (!postId) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub add-post ID [--name NAME] [--identity POST-KEYS]');
+  const pw = withRegistry(config, (posts) => {
+    const secret = posts.register(postId, name, password);
+    if (identity) posts.setIdentity(postId, identity);
+    return secret;
+  });
+  const snippet = { postId, hub: { url: 'mqtt://HUB-ADDRESS:1883', password: pw, identity: formatPublicIdentity(hubIdentity(config)) } };
+  process.stdout.write(`${JSON.stringify(snippet, null, 2)}\n`);
+  if (!identity) process.stderr.write(`then, with the line \`chasqui post identity\` prints on the box: chasqui hub post-identity ${postId} LINE\n`);
+  return 0;
+}
+
+/** The post's public keys, from the line `chasqui post identity` printed on the box: until then its cases wait. */
+function postIdentity(config: HubConfig, postId: string | undefined, line: string | undefined): number {
+  if (!postId || !line) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub post-identity ID LINE');
+  const id = withRegistry(config, (posts) => posts.setIdentity(postId, line));
+  process.stdout.write(`post ${postId}: keys ${fingerprint(id)} registered\n`);
+  return 0;
+}
+
+function printHubIdentity(config: HubConfig): number {
+  const id = hubIdentity(config);
+  process.stdout.write(`${formatPublicIdentity(id)}\nfingerprint ${fingerprint(id)}\n`);
+  return 0;
 }
 
 function writeMosquittoFiles(config: HubConfig, dir: string | undefined): number {

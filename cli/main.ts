@@ -17,9 +17,13 @@ const HELP = () => `chasqui — store-and-forward telemedicine for rural health 
 
 Usage:
   chasqui hub [--config FILE]                  run the regional hub (broker, ingest, API)
-  chasqui hub add-post ID [--name NAME]        register a post; prints its password and config
+  chasqui hub add-post ID [--name NAME] [--identity POST-KEYS]
+                                               register a post (or give it a new password); prints its config
+  chasqui hub post-identity ID POST-KEYS       record the post's public keys (the line \`chasqui post identity\` prints)
+  chasqui hub identity                         print the hub's public keys, which every post pins
   chasqui hub mosquitto-files DIR              write passwd, acl and mosquitto.conf for an external Mosquitto
   chasqui post [--config FILE]                 run the post appliance
+  chasqui post identity [--config FILE]        print this post's public keys, for the hub
   chasqui post submit [--config FILE | --url URL --token-file FILE] [--urgent] [--reason TEXT] [--case-id ID] FILE...
                                                submit a case with FILEs attached to a running post
   chasqui post status [--config FILE | --url URL --token-file FILE]

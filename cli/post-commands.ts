@@ -7,7 +7,9 @@ import { loadConfig } from '../lib/config.js';
 import { ChasquiError } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
 import { API_TOKEN_FILE, readApiTokenFile } from '../node/auth/api-token.js';
-import { PostConfigSchema } from '../node/config.js';
+import { PostConfigSchema, type PostConfig } from '../node/config.js';
+import { fingerprint, formatPublicIdentity } from '../protocol/identity.js';
+import { loadOrCreateIdentity } from '../relay/identity-file.js';
 import { buildPost } from '../node/post.js';
 import { databaseAnswers, runUntilSignal, systemdSupervisor } from './lifecycle.js';
 import { nurseCommand } from './nurse-commands.js';
@@ -38,14 +40,22 @@ export async function postCommand(argv: string[]): Promise<number> {
     const api = { url: postUrl(values.url, values.config), token: readApiTokenFile(tokenFile(values['token-file'], values.config)) };
     return sub === 'submit' ? submit(api, files, values.urgent!, values.reason!, values['case-id']) : status(api);
   }
-  if (sub !== undefined) throw new ChasquiError('CHASQUI_ERR_USAGE', `unknown post command "${sub}"`);
   const config = loadConfig(PostConfigSchema, { file: values.config ?? process.env.CHASQUI_CONFIG, env: process.env });
+  if (sub === 'identity') return printIdentity(config);
+  if (sub !== undefined) throw new ChasquiError('CHASQUI_ERR_USAGE', `unknown post command "${sub}"`);
   const logger = createLogger({ name: 'chasqui-post', level: config.logLevel });
   const post = buildPost({ config, logger });
   const systemd = systemdSupervisor({ env: process.env, logger, probe: databaseAnswers(post.db) });
   await post.start().catch((err: unknown) => { systemd.close(); throw err; });
   systemd.ready();
   return runUntilSignal(() => post.stop(), logger, systemd);
+}
+
+/** The post's public keys as one line, for `chasqui hub post-identity` at the hub; made on first use. */
+function printIdentity(config: PostConfig): number {
+  const id = loadOrCreateIdentity(config.dataDir, config.postId);
+  process.stdout.write(`${formatPublicIdentity(id)}\nfingerprint ${fingerprint(id)}\n`);
+  return 0;
 }
 
 /** The post's default dataDir is ./data/post; with --config, the dataDir that config names. */

@@ -19,6 +19,9 @@ import { ALL_HEALTH, ALL_UP, downTopic, parseTopic } from '../protocol/topics.js
 import { MqttCarrier } from '../relay/mqtt-carrier.js';
 import { Relay } from '../relay/relay.js';
 import { relayTuning } from '../relay/tuning.js';
+import { loadOrCreateIdentity } from '../relay/identity-file.js';
+import { Trust } from '../relay/trust.js';
+import type { Identity } from '../protocol/identity.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
 import { acceptsFromPost, ingestFromPost } from './cases/case-ingest.js';
 import { HubCaseStore } from './cases/case-store.js';
@@ -44,6 +47,8 @@ import { loadCie10 } from './terminology/cie10-file.js';
 import { cie10Api } from './terminology/cie10-api.js';
 
 const HUB_CLIENT_ID = 'chasqui-hub';
+/** The name the hub's keys carry and sign with; posts know the hub only as this. */
+export const HUB_IDENTITY_NAME = 'hub';
 
 export type HubDeps = {
   config: HubConfig; logger: Logger; clock?: Clock; maxPageCount?: number;
@@ -65,6 +70,8 @@ export type Hub = {
   relay: Relay;
   cases: HubCaseStore;
   posts: PostRegistry;
+  /** The hub's own keys: posts pin the public half (`chasqui hub identity`). */
+  identity: Identity;
   app: FastifyInstance;
   /** The broker URL posts should use (the embedded broker's real port once started). */
   brokerUrl(): string;
@@ -93,6 +100,7 @@ export function buildHub(deps: HubDeps): Hub {
   const cie10 = deps.cie10 ?? loadCie10();
   const db = openDatabase(join(config.dataDir, 'hub.sqlite'), { maxPageCount: deps.maxPageCount });
   const posts = new PostRegistry(db, clock);
+  const identity = loadOrCreateIdentity(config.dataDir, HUB_IDENTITY_NAME);
   const cases = new HubCaseStore(db);
   const threads = new CaseThreads(db);
   const router = new Router({ db, cases, roster: new Roster(config.routing), limits: config.routing.sla, rules: config.routing.rules, clock });
@@ -129,6 +137,7 @@ export function buildHub(deps: HubDeps): Hub {
       onStored: (postId, caseId) => router.route(postId, caseId, new Date(clock.now())),
     }),
     isKnownPeer: (peer) => posts.isKnown(peer),
+    trust: new Trust(identity, (postId) => posts.identityOf(postId)),
   });
   relay.on('received', (postId, id, _kind, receipt) => log.info({ postId, bundle: id, receipt }, 'case received'));
   relay.on('delivered', (_postId, bundleId) => threads.markDelivered(bundleId, new Date(clock.now()).toISOString()));
@@ -152,8 +161,7 @@ export function buildHub(deps: HubDeps): Hub {
       },
       { maxBytes: config.maxBundleBytes },
     );
-    relay.enqueue({ peer: postId, kind: TransferKind[msg.kind], priority: Priority[priority], bytes: bundle.bytes, id: bundle.id });
-    return { id: bundle.id };
+    return { id: relay.enqueue({ peer: postId, kind: TransferKind[msg.kind], priority: Priority[priority], bytes: bundle.bytes }).id };
   };
 
   const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger });
@@ -175,7 +183,7 @@ export function buildHub(deps: HubDeps): Hub {
 
   let slaTimer: NodeJS.Timeout | undefined;
   return {
-    config, db, relay, cases, threads, router, links, posts, auth, app, brokerUrl, sendToPost, sendCounterReference, markSeen, cie10,
+    config, db, relay, identity, cases, threads, router, links, posts, auth, app, brokerUrl, sendToPost, sendCounterReference, markSeen, cie10,
     async start() {
       if (broker) brokerPort = await broker.start();
       await relay.start();

@@ -1,6 +1,7 @@
 /** The post's configuration (README.md#configuration). */
 import { Type, type Static } from '@sinclair/typebox';
 import { HttpSchema, LogLevelSchema, MaxBundleSchema, RegionSchema } from '../lib/config-schemas.js';
+import { PUBLIC_IDENTITY_PATTERN } from '../protocol/identity.js';
 import { LinkSchema } from '../relay/tuning.js';
 import { HealthConfigSchema } from './health/health-config.js';
 
@@ -12,6 +13,15 @@ export const PostConfigSchema = Type.Object(
       {
         url: Type.String({ default: 'mqtt://127.0.0.1:1883', description: 'The regional broker.' }),
         password: Type.String({ minLength: 1, description: 'This post\'s broker password (from `chasqui hub add-post`).' }),
+        // Optional for the commands that never touch the link (`chasqui post nurse …`); the post itself refuses to start without it.
+        identity: Type.Optional(Type.String({
+          pattern: PUBLIC_IDENTITY_PATTERN,
+          description: 'The hub\'s public keys (`chasqui hub identity`): what reaches the nurse must be signed with them, and cases are sealed to them.',
+        })),
+        maxMessageAgeDays: Type.Integer({
+          minimum: 1, default: 90,
+          description: 'A counter-reference or notice signed longer ago than this is refused: an old message cannot be delivered again as new.',
+        }),
       },
       { additionalProperties: false },
     ),

@@ -19,10 +19,11 @@ export interface ThreadSink {
   seen(messageId: string, body: unknown): void;
 }
 
-export function acceptFromHub(store: PostCaseStore, thread: ThreadSink, maxRawBytes: number, clock: Clock) {
+export function acceptFromHub(store: PostCaseStore, thread: ThreadSink, limits: { maxRawBytes: number; maxAgeMs: number }, clock: Clock) {
   return (_peer: string, kind: number, bytes: Buffer, id: string): string => {
-    const { manifest, attachments } = parseBundle(bytes, { expectedId: id, maxRawBytes });
+    const { manifest, attachments } = parseBundle(bytes, { maxRawBytes: limits.maxRawBytes });
     if (manifest.origin !== 'hub') throw new ChasquiError('CHASQUI_ERR_BUNDLE_MALFORMED', `origin ${manifest.origin} is not the hub`);
+    checkFresh(manifest.createdAt, clock.now(), limits.maxAgeMs);
     for (const a of attachments) store.blobs.put(a.bytes, a.entry.sha256);
     if (kind === TransferKind.counterReference) {
       thread.counterReference(manifest.id, manifest.body, manifest.createdAt);
@@ -35,4 +36,16 @@ export function acceptFromHub(store: PostCaseStore, thread: ThreadSink, maxRawBy
     store.saveMessage(id, kindName(kind) ?? String(kind), manifest.id, manifest.body, new Date(clock.now()).toISOString());
     return `post:${manifest.id}`;
   };
+}
+
+/**
+ * A replay of the same bytes is already a no-op (the inbox answers it from
+ * its row, the thread keeps a message id once); this bounds the rest: a
+ * message the hub signed long ago is not shown as news. Only the past is
+ * bounded, because a post without a real-time clock may run behind the hub.
+ */
+function checkFresh(createdAt: string, now: number, maxAgeMs: number): void {
+  const at = Date.parse(createdAt);
+  if (!Number.isFinite(at)) throw new ChasquiError('CHASQUI_ERR_BUNDLE_MALFORMED', `createdAt ${createdAt} is not a time`);
+  if (now - at > maxAgeMs) throw new ChasquiError('CHASQUI_ERR_STALE', `signed ${createdAt}, more than ${Math.round(maxAgeMs / 86_400_000)} days ago`);
 }

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
+import { ChasquiError } from '../lib/errors.js';
 import { installErrorHandler } from '../lib/http-errors.js';
 import type { Logger } from '../lib/logger.js';
 import { openDatabase, type Db } from '../lib/sqlite.js';
@@ -15,6 +16,9 @@ import type { Carrier } from '../relay/carrier.js';
 import { MqttCarrier } from '../relay/mqtt-carrier.js';
 import { Relay } from '../relay/relay.js';
 import { relayTuning } from '../relay/tuning.js';
+import { loadOrCreateIdentity } from '../relay/identity-file.js';
+import { Trust } from '../relay/trust.js';
+import { parsePublicIdentity } from '../protocol/identity.js';
 import { CaseService, HUB_PEER } from './cases/case-service.js';
 import { PostCaseStore } from './cases/case-store.js';
 import type { PostConfig } from './config.js';
@@ -64,6 +68,12 @@ export function buildPost(deps: PostDeps): Post {
   const log = logger.child({ mod: 'post', postId: config.postId });
   const db = openDatabase(join(config.dataDir, 'post.sqlite'), { maxPageCount: deps.maxPageCount });
   const store = new PostCaseStore(db);
+  // Cases are sealed to the hub's keys and what comes down must be signed with them (README.md#trust).
+  if (!config.hub.identity) {
+    throw new ChasquiError('CHASQUI_ERR_CONFIG', 'hub.identity is required: the hub\'s public keys (`chasqui hub identity` at the hub), which cases are sealed to');
+  }
+  const hubKeys = parsePublicIdentity(config.hub.identity);
+  const trust = new Trust(loadOrCreateIdentity(config.dataDir, config.postId), (peer) => (peer === HUB_PEER ? hubKeys : undefined));
   const carrier = deps.carrier ?? new MqttCarrier({
     url: config.hub.url,
     // The broker binds the client id to the post id (hub/broker): a post cannot resume another's session.
@@ -84,8 +94,9 @@ export function buildPost(deps: PostDeps): Post {
     },
     tuning: relayTuning(config.link, config.maxBundleBytes),
     acceptsKind: acceptsFromHub,
+    trust,
     // The thread service needs the relay to send receipts, so it is reached through this closure.
-    accept: acceptFromHub(store, { counterReference: (id, body, at) => threads.receive(id, body, at), seen: (id, body) => threads.seen(id, body) }, config.maxBundleBytes, clock),
+    accept: acceptFromHub(store, { counterReference: (id, body, at) => threads.receive(id, body, at), seen: (id, body) => threads.seen(id, body) }, { maxRawBytes: config.maxBundleBytes, maxAgeMs: config.hub.maxMessageAgeDays * 86_400_000 }, clock),
   });
   relay.on('delivered', (_peer, id, receipt) => log.info({ bundle: id, receipt }, 'case delivered'));
   relay.on('rejected', (_peer, id, code, reason) => log.error({ bundle: id, code, reason }, 'hub refused a case'));

@@ -24,7 +24,8 @@ export function diagnosisLabel(d: Diagnosis): string {
 export interface CounterReference {
   type: 'answer' | 'question';
   caseId: string;
-  author: { name: string; specialty: string };
+  /** The signed-in specialist who wrote it, as the hub knows them; `username` is the hub account (older messages lack it). */
+  author: { name: string; specialty: string; username?: string };
   sentAt: string;
   /** A question back to the post (type 'question'). */
   question?: string;
@@ -75,7 +76,7 @@ export function checkCounterReference(v: unknown): CounterReference {
   const out: CounterReference = {
     type: v.type,
     caseId: text(v.caseId, 'caseId', true)!,
-    author: { name: text(author.name, 'author.name', true)!, specialty: text(author.specialty, 'author.specialty', true)! },
+    author: { name: text(author.name, 'author.name', true)!, specialty: text(author.specialty, 'author.specialty', true)!, ...accountOf(author) },
     sentAt: text(v.sentAt, 'sentAt', true)!,
   };
   if (v.type === 'question') {
@@ -92,6 +93,11 @@ export function checkCounterReference(v: unknown): CounterReference {
   if (v.referral !== undefined) out.referral = checkReferral(v.referral);
   if (v.followUp !== undefined) out.followUp = DATE.test(String(v.followUp)) ? String(v.followUp) : bad('followUp must be YYYY-MM-DD');
   return out;
+}
+
+function accountOf(author: Record<string, unknown>): { username?: string } {
+  const username = text(author.username, 'author.username', false);
+  return username === undefined ? {} : { username };
 }
 
 function checkDiagnoses(v: unknown): Diagnosis[] {

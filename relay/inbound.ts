@@ -14,6 +14,7 @@ import { sha256Hex } from '../protocol/bundle.js';
 import { decode, type ChunkMessage, type Message, type TransferState } from '../protocol/messages.js';
 import type { InboxRow, InboxStore } from './inbox-store.js';
 
+/** Called with the opened (verified, plain) bundle; `id` is the transfer id, the SHA-256 of the sealed bytes. */
 export type AcceptBundle = (peer: string, kind: number, bytes: Buffer, id: string) => string;
 
 export type InboundDeps = {
@@ -24,6 +25,8 @@ export type InboundDeps = {
   maxBundleBytes: number;
   acceptsKind: (kind: number) => boolean;
   accept: AcceptBundle;
+  /** Verifies the sender's signature and opens the seal; throws a ChasquiError for anything else. */
+  open: (peer: string, sealed: Buffer) => Buffer;
   /** Acks and statuses travel back through here. */
   reply: (peer: string, msg: Message) => void;
   /** Messages about our own outgoing transfers, handed over once the batch has committed. */
@@ -37,7 +40,8 @@ export class Inbound {
   private queue: Pending[] = [];
   private scheduled = false;
   private stopped = false;
-  readonly counters = { messages: 0, malformed: 0, chunksStored: 0, duplicates: 0, bundles: 0, rejected: 0 };
+  /** `untrusted`: bundles refused because their signature or seal failed (forged, altered, misaddressed). */
+  readonly counters = { messages: 0, malformed: 0, chunksStored: 0, duplicates: 0, bundles: 0, rejected: 0, untrusted: 0 };
 
   constructor(private readonly d: InboundDeps) {}
 
@@ -183,16 +187,34 @@ export class Inbound {
       return undefined;
     }
     try {
-      const receipt = this.d.accept(peer, row.kind, bytes, id);
+      const receipt = this.d.accept(peer, row.kind, this.opened(peer, id, bytes), id);
       this.d.inbox.finish(peer, id, { state: 'complete', receipt }, this.d.now());
       return { state: 'complete', kind: row.kind, receipt };
     } catch (err) {
       if (isTransientStoreError(err)) throw fromStoreError(err);
+      if (isChasquiError(err, 'CHASQUI_ERR_UNKNOWN_KEY')) throw err;
       const e = isChasquiError(err) ? err : new ChasquiError('CHASQUI_ERR_BUNDLE_MALFORMED', (err as Error).message);
       this.counters.rejected++;
       this.d.inbox.finish(peer, id, { state: 'rejected', code: e.code, reason: e.message }, this.d.now());
       this.d.logger.warn({ peer, transfer: id, code: e.code, err: e.message }, 'refused a bundle');
       return { state: 'rejected', kind: row.kind, receipt: '' };
+    }
+  }
+
+  /**
+   * Nothing is stored before the sender's signature and the seal check out.
+   * A peer whose keys are not registered yet is not refused for good: the
+   * transfer waits, whole, and completes when asked again after registration.
+   */
+  private opened(peer: string, id: string, sealed: Buffer): Buffer {
+    try {
+      return this.d.open(peer, sealed);
+    } catch (err) {
+      if (isChasquiError(err, 'CHASQUI_ERR_SIGNATURE') || isChasquiError(err, 'CHASQUI_ERR_SEAL')) {
+        this.counters.untrusted++;
+        this.d.logger.warn({ peer, transfer: id, code: err.code, err: err.message }, 'refused an untrusted bundle');
+      }
+      throw err;
     }
   }
 

@@ -14,10 +14,12 @@ import type { Db } from '../lib/sqlite.js';
 import { Bitmap } from '../protocol/bitmap.js';
 import { encode, type Message } from '../protocol/messages.js';
 import { SendWindow, type SendAction } from '../protocol/send-window.js';
+import { sha256Hex } from '../protocol/bundle.js';
 import type { Carrier } from './carrier.js';
 import { InboxStore } from './inbox-store.js';
 import { Inbound, type AcceptBundle } from './inbound.js';
 import { OutboxStore, type OutboxRow } from './outbox-store.js';
+import type { Trust } from './trust.js';
 
 export type RelayRoutes = {
   /** The topic that carries messages to this peer. */
@@ -45,6 +47,8 @@ export type RelayDeps = {
   tuning: RelayTuning;
   acceptsKind: (kind: number) => boolean;
   accept: AcceptBundle;
+  /** Seals what is queued, opens what arrives, signs and checks the statuses that end a transfer. */
+  trust: Trust;
   isKnownPeer?: (peer: string) => boolean;
 };
 
@@ -55,12 +59,13 @@ export type RelayEvents = {
   received: [peer: string, id: string, kind: number, receipt: string];
 };
 
-export type EnqueueRequest = { peer: string; kind: number; priority: number; bytes: Buffer; id: string; chunkSize?: number };
+/** `bytes` is the plain bundle: the relay seals it to the peer, and the sealed bytes' SHA-256 is the transfer id. */
+export type EnqueueRequest = { peer: string; kind: number; priority: number; bytes: Buffer; chunkSize?: number };
 
 export class Relay extends EventEmitter<RelayEvents> {
   readonly outbox: OutboxStore;
   readonly inbox: InboxStore;
-  readonly counters = { chunksSent: 0, bytesSent: 0, resentBytes: 0, statusRequests: 0, publishErrors: 0 };
+  readonly counters = { chunksSent: 0, bytesSent: 0, resentBytes: 0, statusRequests: 0, publishErrors: 0, forgedStatuses: 0 };
   private readonly windows = new Map<string, SendWindow>();
   private readonly rows = new Map<string, OutboxRow>();
   private readonly everSent = new Map<string, Bitmap>();
@@ -83,6 +88,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       maxBundleBytes: d.tuning.maxBundleBytes,
       acceptsKind: d.acceptsKind,
       accept: d.accept,
+      open: (peer, sealed) => d.trust.open(peer, sealed),
       reply: (peer, msg) => this.publish(peer, msg),
       onOutboundMessages: (messages) => this.onOutboundMessages(messages),
       onReceived: (peer, id, kind, receipt) => this.emit('received', peer, id, kind, receipt),
@@ -124,7 +130,8 @@ export class Relay extends EventEmitter<RelayEvents> {
    * window learns of it from the database once the transaction has committed.
    */
   enqueue(req: EnqueueRequest): OutboxRow {
-    const { row } = this.outbox.enqueue({ ...req, chunkSize: req.chunkSize ?? this.d.tuning.chunkSize, now: this.d.clock.now() });
+    const bytes = this.d.trust.seal(req.peer, req.bytes);
+    const { row } = this.outbox.enqueue({ ...req, bytes, id: sha256Hex(bytes), chunkSize: req.chunkSize ?? this.d.tuning.chunkSize, now: this.d.clock.now() });
     setImmediate(() => {
       if (!this.running) return;
       // Re-read this one row: if the caller's transaction rolled back, there is nothing to track.
@@ -223,7 +230,8 @@ export class Relay extends EventEmitter<RelayEvents> {
   }
 
   private publish(peer: string, msg: Message): void {
-    this.d.carrier.publish(this.d.routes.outTopic(peer), encode(msg)).catch((err: Error) => {
+    const signed = msg.type === 'status' ? this.d.trust.signStatus(msg) : msg;
+    this.d.carrier.publish(this.d.routes.outTopic(peer), encode(signed)).catch((err: Error) => {
       // The message stays owed: the window's timeout asks the receiver again.
       this.counters.publishErrors++;
       this.d.logger.debug({ peer, err: err.message }, 'publish not confirmed');
@@ -263,8 +271,10 @@ export class Relay extends EventEmitter<RelayEvents> {
   }
 
   private onOutboundMessage(peer: string, msg: Message): void {
-    const w = this.windows.get(peer);
     const id = msg.transferId.toString('hex');
+    // Checked before anything else, so every forgery is counted, whether or not it names a live transfer.
+    if (msg.type === 'status' && !this.d.trust.statusFromPeer(peer, msg)) return this.forgedStatus(peer, id, msg.state);
+    const w = this.windows.get(peer);
     const row = this.rows.get(`${peer}/${id}`);
     if (!w || !row) return;
     const now = this.d.clock.now();
@@ -275,6 +285,12 @@ export class Relay extends EventEmitter<RelayEvents> {
       if (outcome?.type === 'progress') this.saveProgress(peer, row, w);
       else if (outcome) this.finish(peer, row, outcome);
     }
+  }
+
+  /** Whoever carries the link could forge "complete" and lose a case: only the peer's own signature ends a transfer. */
+  private forgedStatus(peer: string, id: string, state: string): void {
+    this.counters.forgedStatuses++;
+    this.d.logger.warn({ peer, transfer: id, state, code: 'CHASQUI_ERR_SIGNATURE' }, 'ignored a status not signed by the peer');
   }
 
   /** Runs fn after the current transaction, only if it committed. */

@@ -19,7 +19,7 @@ export function ingestFromPost(store: HubCaseStore, threads: CaseThreads, opts: 
   const cases = ingestCase(store, opts);
   return (postId: string, kind: number, bytes: Buffer, id: string): string => {
     if (kind === TransferKind.case) return cases(postId, kind, bytes, id);
-    const { manifest } = parseBundle(bytes, { expectedId: id, maxRawBytes: opts.maxRawBytes });
+    const { manifest } = parseBundle(bytes, { maxRawBytes: opts.maxRawBytes });
     if (manifest.origin !== postId) {
       throw new ChasquiError('CHASQUI_ERR_BUNDLE_MALFORMED', `notice says it comes from ${manifest.origin}, but ${postId} sent it`);
     }
@@ -43,9 +43,9 @@ export type IngestOptions = {
 
 export function ingestCase(store: HubCaseStore, opts: IngestOptions) {
   return (postId: string, _kind: number, bytes: Buffer, id: string): string => {
-    const { manifest, attachments } = parseBundle(bytes, { expectedId: id, maxRawBytes: opts.maxRawBytes });
+    const { manifest, attachments } = parseBundle(bytes, { maxRawBytes: opts.maxRawBytes });
     if (manifest.kind !== 'case') throw new ChasquiError('CHASQUI_ERR_UNKNOWN_KIND', `bundle kind ${manifest.kind}`);
-    // The broker proved who published; a manifest naming another post is forged or misconfigured.
+    // The post's signature proved who sent it; a manifest naming another post is forged or misconfigured.
     if (manifest.origin !== postId) {
       throw new ChasquiError('CHASQUI_ERR_BUNDLE_MALFORMED', `bundle says it comes from ${manifest.origin}, but ${postId} sent it`);
     }

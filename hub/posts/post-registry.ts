@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../../lib/clock.js';
 import type { Db } from '../../lib/sqlite.js';
 import { migrate } from '../../lib/sqlite.js';
 import { ChasquiError } from '../../lib/errors.js';
+import { formatPublicIdentity, parsePublicIdentity, type PublicIdentity } from '../../protocol/identity.js';
 import { isValidPostId } from '../../protocol/topics.js';
 import { generatePassword, hashPassword, verifyPasswordAsync } from '../broker/credentials.js';
 import { mosquittoPasswdLine } from '../broker/mosquitto-files.js';
@@ -21,6 +22,8 @@ const MIGRATIONS = [
   `CREATE TABLE posts (
      post_id TEXT PRIMARY KEY, name TEXT NOT NULL, password_hash TEXT NOT NULL,
      mosquitto_line TEXT NOT NULL, created_at TEXT NOT NULL);`,
+  // The post's public keys (protocol/identity.ts), exchanged at provisioning: its bundles must be signed with them.
+  `ALTER TABLE posts ADD COLUMN identity TEXT;`,
 ];
 
 export class PostRegistry {
@@ -34,6 +37,7 @@ export class PostRegistry {
   private readonly verified = new Map<string, string>();
   /** Posts are never unregistered, so a yes can be remembered; a no is asked again (add-post may run meanwhile). */
   private readonly known = new Set<string>();
+  private readonly parsed = new Map<string, { line: string; id: PublicIdentity }>();
 
   constructor(db: Db, private readonly clock: Clock = systemClock) {
     migrate(db, 'hub-posts', MIGRATIONS);
@@ -44,6 +48,8 @@ export class PostRegistry {
       exists: db.prepare('SELECT 1 FROM posts WHERE post_id = ?').pluck(),
       list: db.prepare('SELECT post_id AS postId, name, created_at AS createdAt FROM posts ORDER BY post_id'),
       lines: db.prepare('SELECT mosquitto_line FROM posts ORDER BY post_id').pluck(),
+      identity: db.prepare('SELECT identity FROM posts WHERE post_id = ?').pluck(),
+      setIdentity: db.prepare('UPDATE posts SET identity = ? WHERE post_id = ?'),
     };
   }
 
@@ -65,6 +71,29 @@ export class PostRegistry {
     const found = this.q.exists.get(postId) !== undefined;
     if (found) this.known.add(postId);
     return found;
+  }
+
+  /** Records the post's public keys (one line from `chasqui post identity`); they must name this post. */
+  setIdentity(postId: string, line: string): PublicIdentity {
+    const id = parsePublicIdentity(line);
+    if (id.name !== postId) throw new ChasquiError('CHASQUI_ERR_BAD_REQUEST', `those keys belong to "${id.name}", not "${postId}"`);
+    if (!this.isKnown(postId)) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `post ${postId} is not registered`);
+    this.q.setIdentity.run(formatPublicIdentity(id), postId);
+    return id;
+  }
+
+  /**
+   * Read on every bundle and every terminal status, so keys set or removed by
+   * the command line in another process count at once; parsing is cached by the line.
+   */
+  identityOf(postId: string): PublicIdentity | undefined {
+    const line = this.q.identity.get(postId) as string | null | undefined;
+    if (!line) return undefined;
+    const cached = this.parsed.get(postId);
+    if (cached?.line === line) return cached.id;
+    const id = parsePublicIdentity(line);
+    this.parsed.set(postId, { line, id });
+    return id;
   }
 
   async verify(postId: string, password: string): Promise<boolean> {

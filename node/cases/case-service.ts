@@ -41,15 +41,18 @@ export class CaseService {
       { kind: 'case', id: caseId, origin: this.d.postId, createdAt, priority: input.priority, body: input.body, attachments: input.attachments },
       { maxBytes: this.d.maxBundleBytes },
     );
-    const record: CaseRecord = {
-      caseId, createdAt, priority: input.priority, body: input.body, bundleId: bundle.id,
-      bundleSize: bundle.bytes.length, rawSize: bundle.rawSize,
-      attachments: bundle.manifest.attachments.map(({ name, mediaType, sha256, size }) => ({ name, mediaType, sha256, size })),
-    };
+    let record: CaseRecord;
     try {
-      this.d.db.transaction(() => {
-        this.d.store.insert(record, input.attachments.map((a) => a.bytes));
-        this.d.relay.enqueue({ peer: HUB_PEER, kind: TransferKind.case, priority: Priority[input.priority], bytes: bundle.bytes, id: bundle.id });
+      record = this.d.db.transaction(() => {
+        // Sealed to the hub on the way in: the transfer id and size are the sealed bundle's.
+        const queued = this.d.relay.enqueue({ peer: HUB_PEER, kind: TransferKind.case, priority: Priority[input.priority], bytes: bundle.bytes });
+        const rec: CaseRecord = {
+          caseId, createdAt, priority: input.priority, body: input.body, bundleId: queued.id,
+          bundleSize: queued.totalSize, rawSize: bundle.rawSize,
+          attachments: bundle.manifest.attachments.map(({ name, mediaType, sha256, size }) => ({ name, mediaType, sha256, size })),
+        };
+        this.d.store.insert(rec, input.attachments.map((a) => a.bytes));
+        return rec;
       })();
     } catch (err) {
       throw fromStoreError(err);

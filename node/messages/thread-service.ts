@@ -95,7 +95,7 @@ export class ThreadService {
       { kind: 'notice', id, origin: this.d.postId, createdAt: this.now(), priority, body, attachments: [] },
       { maxBytes: this.d.maxBundleBytes },
     );
-    this.d.relay.enqueue({ peer: HUB_PEER, kind: TransferKind.notice, priority: Priority[priority], bytes: bundle.bytes, id: bundle.id });
+    this.d.relay.enqueue({ peer: HUB_PEER, kind: TransferKind.notice, priority: Priority[priority], bytes: bundle.bytes });
   }
 
   private require(id: string): PostThreadMessage {

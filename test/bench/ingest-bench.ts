@@ -1,17 +1,21 @@
 /**
  * Hub ingest on loopback: posts publish pre-encoded chunks of valid bundles
  * as fast as MQTT takes them; the figure is chunks persisted per second,
- * bundles verified and stored included.
+ * bundles verified (signature and seal, as each post made them) and stored included.
  */
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { postClientId } from '../../hub/broker/embedded-broker.js';
-import { buildBundle } from '../../protocol/bundle.js';
+import { buildBundle, sha256Hex } from '../../protocol/bundle.js';
+import { parsePublicIdentity } from '../../protocol/identity.js';
+import { seal } from '../../protocol/sealing.js';
+import { loadOrCreateIdentity } from '../../relay/identity-file.js';
 import { splitIntoChunks } from '../../protocol/chunking.js';
 import { encode } from '../../protocol/messages.js';
 import { upTopic } from '../../protocol/topics.js';
 import { tempDir } from '../support/paths.js';
-import { startHub } from '../support/stack.js';
+import { enrolPost, startHub } from '../support/stack.js';
+import { join } from 'node:path';
 import { waitFor } from '../support/wait.js';
 
 export async function hubIngest(opts: { posts: number; bundleBytes: number; chunkSize: number }) {
@@ -21,15 +25,16 @@ export async function hubIngest(opts: { posts: number; bundleBytes: number; chun
     const publishers = await Promise.all(
       Array.from({ length: opts.posts }, async (_, p) => {
         const postId = `ingest-${p}`;
-        const password = hub.posts.register(postId);
+        const { password, hubIdentity } = enrolPost(hub, dir, postId);
         const client = await mqtt.connectAsync(hub.brokerUrl(), { username: postId, password, clientId: postClientId(postId), protocolVersion: 4 });
         const bundle = buildBundle(
           { kind: 'case', id: `c-${p}`, origin: postId, createdAt: new Date().toISOString(), priority: 'routine', body: {}, attachments: [{ name: 'x.jpg', mediaType: 'image/jpeg', bytes: randomBytes(opts.bundleBytes) }] },
           { maxBytes: 1 << 30 },
         );
-        const transferId = Buffer.from(bundle.id, 'hex');
-        const messages = splitIntoChunks(bundle.bytes, opts.chunkSize).map((payload, index) =>
-          encode({ type: 'chunk', transferId, kind: 1, priority: 1, totalSize: bundle.bytes.length, chunkSize: opts.chunkSize, index, payload }));
+        const sealed = seal(bundle.bytes, { sender: loadOrCreateIdentity(join(dir, postId), postId), recipient: parsePublicIdentity(hubIdentity) });
+        const transferId = Buffer.from(sha256Hex(sealed), 'hex');
+        const messages = splitIntoChunks(sealed, opts.chunkSize).map((payload, index) =>
+          encode({ type: 'chunk', transferId, kind: 1, priority: 1, totalSize: sealed.length, chunkSize: opts.chunkSize, index, payload }));
         return { client, postId, messages };
       }),
     );

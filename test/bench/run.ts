@@ -10,6 +10,7 @@ import { deliveryAndOverhead, goodputUnderOutages, urgentBehindBacklog } from '.
 import { hubIngest } from './ingest-bench.js';
 import { ecgCompression, ecgTable } from './ecg-bench.js';
 import { photoBench } from './photo-bench.js';
+import { cryptoBench } from './crypto-bench.js';
 
 const json = process.argv.includes('--json');
 const log = (s: string) => {
@@ -49,6 +50,9 @@ async function main() {
   log('');
   log('Link: 64 kbit/s each way, 600 ms RTT, 2 % packet loss (emulated, test/link)\n');
 
+  const c = cryptoBench({ megabytes: 8, rounds: 5 });
+  log(`sealing (sign + seal, protocol/sealing.ts): ${f(c.sealMsPerMb, 2)} ms/MB; opening (verify + open): ${f(c.openMsPerMb, 2)} ms/MB; ${c.overheadBytes} B per bundle`);
+
   const ingest = await hubIngest({ posts: 4, bundleBytes: 4 << 20, chunkSize: 8192 });
   log(`hub ingest (loopback): ${f(ingest.chunksPerS, 0)} chunks/s of 8 KiB (${f(ingest.mbPerS, 1)} MB/s), ${ingest.chunks} chunks in ${f(ingest.seconds, 1)} s`);
 
@@ -74,6 +78,8 @@ async function main() {
       'link.urgent_latency_s': u.latencySeconds,
       'link.urgent_latency_bound_s': u.bound,
       'hub.ingest_chunks_per_s': ingest.chunksPerS,
+      'crypto.seal_ms_per_mb': c.sealMsPerMb,
+      'crypto.open_ms_per_mb': c.openMsPerMb,
       ...ecgJson,
       ...photo,
       detail: {

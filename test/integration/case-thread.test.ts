@@ -81,3 +81,18 @@ t.test('a counter-reference for a case the post never sent is refused; a replay 
   await waitFor(() => hub.relay.outbox.queued().length === 0, { what: 'both bundles settled' });
   t.equal(post.threads.inbox().length, 1, 'shown once');
 });
+
+t.test('a counter-reference the hub signed long ago is refused as stale, not shown as news', async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.teardown(cleanup);
+  // The hub's clock 100 days behind the post's: everything it signs looks 100 days old there.
+  const { hub, post } = await startPair(t, { dir, postId: 'postc', hub: { clock: { now: () => Date.now() - 100 * 86_400_000 } } });
+  const rejected: string[] = [];
+  hub.relay.on('rejected', (_peer: string, _id: string, code: string) => rejected.push(code));
+  post.cases.submit({ caseId: 'k3', priority: 'routine', body: { reason: 'tos' }, attachments: [] });
+  await waitFor(() => hub.cases.find('postc', 'k3'), { what: 'case at hub' });
+  hub.sendCounterReference('postc', 'k3', { type: 'question', author: AUTHOR, question: '¿Fiebre?' });
+  await waitFor(() => rejected.length > 0, { what: 'the post to refuse it' });
+  t.same(rejected, ['CHASQUI_ERR_STALE']);
+  t.equal(post.threads.inbox().length, 0, 'the nurse does not see it');
+});

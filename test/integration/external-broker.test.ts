@@ -11,7 +11,7 @@ import { LinkEmulator } from '../link/link-emulator.js';
 import { collectingLogger } from '../support/logger.js';
 import { mosquittoSkip, startMosquitto } from '../support/mosquitto.js';
 import { sharedFile, tempDir } from '../support/paths.js';
-import { startHub, startPost } from '../support/stack.js';
+import { enrolPost, startHub, startPost } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
 const HUB_PW = 'hub-secret';
@@ -28,11 +28,11 @@ t.test('external mosquitto: restart mid-transfer, unknown post', { skip: mosquit
   const { logger, lines } = collectingLogger();
   const hub = await startHub({ dir, logger, broker: { mode: 'external', url: mosq.url, username: 'chasqui-hub', password: HUB_PW } });
   t.teardown(() => hub.stop());
-  hub.posts.register('post-m', 'Puesto M', POST_PW);
+  const { hubIdentity } = enrolPost(hub, dir, 'post-m', { name: 'Puesto M', password: POST_PW });
   const link = new LinkEmulator({ target: { host: '127.0.0.1', port: mosq.port }, upRateBps: 2_000_000, downRateBps: 2_000_000, latencyMs: 20, lossRate: 0 });
   const linkPort = await link.start();
   t.teardown(() => link.stop());
-  const post = await startPost({ dir, postId: 'post-m', url: `mqtt://127.0.0.1:${linkPort}`, password: POST_PW, link: { expectedRateBps: 2_000_000 } });
+  const post = await startPost({ dir, postId: 'post-m', url: `mqtt://127.0.0.1:${linkPort}`, password: POST_PW, hubIdentity, link: { expectedRateBps: 2_000_000 } });
   t.teardown(() => post.stop());
 
   await t.test('a case survives a broker restart in the middle of its transfer', async (t) => {

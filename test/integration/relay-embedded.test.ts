@@ -4,7 +4,10 @@
  */
 import t from 'tap';
 import mqtt from 'mqtt';
-import { buildBundle } from '../../protocol/bundle.js';
+import { join } from 'node:path';
+import { buildBundle, sha256Hex } from '../../protocol/bundle.js';
+import { seal } from '../../protocol/sealing.js';
+import { loadOrCreateIdentity } from '../../relay/identity-file.js';
 import { splitIntoChunks } from '../../protocol/chunking.js';
 import { decode, encode, type Message } from '../../protocol/messages.js';
 import { downTopic, upTopic } from '../../protocol/topics.js';
@@ -57,14 +60,16 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
       { kind: 'case', id: 'c1', origin: 'post-a', createdAt: c1.createdAt, priority: 'urgent', body: c1.body, attachments: [...ECG, PHOTO] },
       { maxBytes: 64 << 20 },
     );
-    t.equal(bundle.id, c1.bundleId, 'rebuilt bundle has the same address');
+    // Sealing is deterministic, so the rebuilt case seals to the very transfer the post sent.
+    const sealed = seal(bundle.bytes, { sender: loadOrCreateIdentity(join(dir, 'post-a'), 'post-a'), recipient: hub.identity });
+    t.equal(sha256Hex(sealed), c1.bundleId, 'rebuilt and sealed again, the bundle has the same address');
     const replay = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, ...AS_POST_A });
     const answers: Message[] = [];
     replay.on('message', (_topic, payload) => answers.push(decode(payload)));
     await replay.subscribeAsync(downTopic('post-a'), { qos: 1 });
-    const parts = splitIntoChunks(bundle.bytes, 4096);
+    const parts = splitIntoChunks(sealed, 4096);
     for (const [index, payload] of parts.entries()) {
-      const msg = { type: 'chunk' as const, transferId: Buffer.from(bundle.id, 'hex'), kind: 1, priority: 0, totalSize: bundle.bytes.length, chunkSize: 4096, index, payload };
+      const msg = { type: 'chunk' as const, transferId: Buffer.from(c1.bundleId, 'hex'), kind: 1, priority: 0, totalSize: sealed.length, chunkSize: 4096, index, payload };
       await replay.publishAsync(upTopic('post-a'), encode(msg), { qos: 1 });
     }
     await waitFor(() => answers.some((m) => m.type === 'status' && m.state === 'complete'), { what: 'hub answers complete' });

@@ -15,6 +15,7 @@ import t, { type Test } from 'tap';
 import { CLI, tempDir } from '../support/paths.js';
 import { freePort } from '../support/ports.js';
 import { delay, waitFor } from '../support/wait.js';
+import { someHubIdentity } from '../support/stack.js';
 
 type Datagram = { at: number; text: string };
 type Receiver = { bind(path: string): void; on(e: 'message', fn: (buf: Buffer) => void): void; on(e: 'error', fn: (err: Error) => void): void; close(): void };
@@ -99,7 +100,7 @@ async function stoppingOnSigterm(t: Test, sock: ReturnType<typeof notifySocket>,
 t.test('the post: READY=1 once it serves, pings while its loop and database answer', async (t) => {
   const port = await freePort();
   const { dir, sock, child } = await readyAndPinging(t, (d) => {
-    const config = { postId: 'post-sd', dataDir: join(d, 'post'), hub: { url: `mqtt://127.0.0.1:${port}`, password: 'x' }, http: { host: '127.0.0.1', port } };
+    const config = { postId: 'post-sd', dataDir: join(d, 'post'), hub: { url: `mqtt://127.0.0.1:${port}`, password: 'x', identity: someHubIdentity() }, http: { host: '127.0.0.1', port } };
     writeFileSync(join(d, 'post.json'), JSON.stringify(config));
     return ['post', '--config', join(d, 'post.json')];
   }, () => answers(`http://127.0.0.1:${port}/healthz`));

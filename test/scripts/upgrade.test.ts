@@ -11,6 +11,7 @@ import t from 'tap';
 import { freePort } from '../support/ports.js';
 import { tempDir } from '../support/paths.js';
 import { waitFor } from '../support/wait.js';
+import { someHubIdentity } from '../support/stack.js';
 import { fakeRelease, runScript } from './script-support.js';
 
 async function layout(dir: string) {
@@ -23,7 +24,7 @@ async function layout(dir: string) {
   mkdirSync(join(dir, 'etc'), { recursive: true });
   mkdirSync(join(dir, 'state'), { recursive: true });
   mkdirSync(join(dir, 'opt/releases/1.0.0'), { recursive: true });
-  writeFileSync(join(dir, 'etc/post.json'), JSON.stringify({ postId: 'yarinacocha-1', hub: { url: 'mqtt://127.0.0.1:1', password: 'hunter2-secret' }, http: { port } }));
+  writeFileSync(join(dir, 'etc/post.json'), JSON.stringify({ postId: 'yarinacocha-1', hub: { url: 'mqtt://127.0.0.1:1', password: 'hunter2-secret', identity: someHubIdentity() }, http: { port } }));
   writeFileSync(join(dir, 'restart.sh'), [
     `pidfile=${join(dir, 'pid')}`,
     'if [ -f "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; rm -f "$pidfile"; fi',

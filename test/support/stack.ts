@@ -10,6 +10,8 @@ import { HubConfigSchema } from '../../hub/config.js';
 import { buildHub, type Hub } from '../../hub/hub.js';
 import { PostConfigSchema } from '../../node/config.js';
 import { buildPost, type Post } from '../../node/post.js';
+import { formatPublicIdentity, generateIdentity } from '../../protocol/identity.js';
+import { loadOrCreateIdentity } from '../../relay/identity-file.js';
 import { quietLogger } from './logger.js';
 
 export const FAST_LINK = { expectedRateBps: 8_000_000, minRtoMs: 300, initialRtoMs: 1000, keepaliveS: 5, reconnectMs: 200, tickMs: 50 };
@@ -26,10 +28,27 @@ export async function startHub(o: { dir: string; broker?: Record<string, unknown
   return hub;
 }
 
-export function postConfig(o: { dir: string; postId: string; url: string; password: string; link?: Record<string, unknown>; maxBundleBytes?: number; bridgeUrl?: string; config?: Record<string, unknown> }) {
+/**
+ * Registers a post at the hub the way provisioning does: a password, and the
+ * post's public keys (made in the post's data directory, as on the box).
+ * Returns what the post's config needs.
+ */
+export function enrolPost(hub: Hub, dir: string, postId: string, o: { name?: string; password?: string } = {}): { password: string; hubIdentity: string } {
+  const password = hub.posts.register(postId, o.name, o.password);
+  hub.posts.setIdentity(postId, formatPublicIdentity(loadOrCreateIdentity(join(dir, postId), postId)));
+  return { password, hubIdentity: formatPublicIdentity(hub.identity) };
+}
+
+let strangerHub: string | undefined;
+/** For a post that never reaches a hub in its test: some hub's keys, so the config is whole. */
+export function someHubIdentity(): string {
+  return (strangerHub ??= formatPublicIdentity(generateIdentity('hub')));
+}
+
+export function postConfig(o: { dir: string; postId: string; url: string; password: string; hubIdentity?: string; link?: Record<string, unknown>; maxBundleBytes?: number; bridgeUrl?: string; config?: Record<string, unknown> }) {
   return loadConfig(PostConfigSchema, {
     overrides: {
-      postId: o.postId, dataDir: join(o.dir, o.postId), hub: { url: o.url, password: o.password }, http: { port: 0 },
+      postId: o.postId, dataDir: join(o.dir, o.postId), hub: { url: o.url, password: o.password, identity: o.hubIdentity ?? someHubIdentity() }, http: { port: 0 },
       link: { ...FAST_LINK, ...o.link }, ...(o.maxBundleBytes ? { maxBundleBytes: o.maxBundleBytes } : {}),
       ...(o.bridgeUrl ? { bridge: { url: o.bridgeUrl } } : {}), ...o.config,
     },
@@ -48,8 +67,8 @@ export async function startPair(
   o: { dir: string; postId: string; hub?: Omit<Parameters<typeof startHub>[0], 'dir'>; post?: { logger?: Logger; link?: Record<string, unknown>; bridgeUrl?: string; config?: Record<string, unknown>; clock?: Clock } },
 ): Promise<{ hub: Hub; post: Post; password: string }> {
   const hub = await startHub({ dir: o.dir, ...o.hub });
-  const password = hub.posts.register(o.postId);
-  const post = await startPost({ dir: o.dir, postId: o.postId, url: hub.brokerUrl(), password, ...o.post });
+  const { password, hubIdentity } = enrolPost(hub, o.dir, o.postId);
+  const post = await startPost({ dir: o.dir, postId: o.postId, url: hub.brokerUrl(), password, hubIdentity, ...o.post });
   t.teardown(async () => {
     await post.stop();
     await hub.stop();

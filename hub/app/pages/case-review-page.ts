@@ -81,7 +81,7 @@ export function caseReviewPage(app: FastifyInstance, d: ReviewDeps): void {
     }
     try {
       const formKey = formKeyOf(form);
-      const sent = d.sendCounterReference(c.postId, c.caseId, counterReferenceOf(form, user.displayName, d.router.store.get(c.postId, c.caseId)?.specialty ?? user.specialties[0] ?? ''), { formKey });
+      const sent = d.sendCounterReference(c.postId, c.caseId, counterReferenceOf(form, user, d.router.store.get(c.postId, c.caseId)?.specialty ?? user.specialties[0] ?? ''), { formKey });
       if (!sent.repeated) app.audit.record({ actor: user.username, action: `case.${form.type === 'question' ? 'ask' : 'answer'}`, target: `${c.postId}/${c.caseId}`, detail: { message: sent.id } });
       // Post/Redirect/Get: the result is a page to GET, so a reload asks for it again and sends nothing.
       return reply.redirect(`/casos/${c.postId}/${c.caseId}?ok=1&enviado=${encodeURIComponent(formKey)}`, 303);
@@ -141,8 +141,9 @@ function formKeyOf(f: Record<string, string>): string {
   return k;
 }
 
-function counterReferenceOf(f: Record<string, string>, author: string, specialty: string): CounterReferenceInput {
-  const base = { author: { name: author, specialty } };
+/** The author is the signed-in account, never a form field: the post shows it as who signed. */
+function counterReferenceOf(f: Record<string, string>, user: { displayName: string; username: string }, specialty: string): CounterReferenceInput {
+  const base = { author: { name: user.displayName, username: user.username, specialty } };
   if (f.type === 'question') return { ...base, type: 'question', question: f.question ?? '' };
   const diagnoses = typedDiagnoses(f);
   const out: CounterReferenceInput = { ...base, type: 'answer', assessment: f.assessment ?? '' };

@@ -12,7 +12,7 @@ import { html, type Html } from '../../../lib/web/html.js';
 import { when, withZone } from '../../../lib/web/time-format.js';
 import { formKey, keyInput, type SubmissionKeys } from '../../../lib/web/submission-keys.js';
 import { sendPage } from '../layout.js';
-import { counterReferenceBody, patientName, printPage } from './message-views.js';
+import { counterReferenceBody, patientName, printPage, signatureLine } from './message-views.js';
 
 export interface InboxDeps {
   threads: ThreadService;
@@ -95,7 +95,7 @@ function threadEntry(req: FastifyRequest, m: PostThreadMessage, current: boolean
     return html`<p class="muted seen" id="m-${m.id}">${t('inbox.seenBy', { specialty: specialty ? t(`specialty.${specialty}`) : '' })} · ${when(req, m.at)}</p>`;
   }
   const head = html`<p class="muted">${t(`inbox.type.${m.type}`)} · ${authorOf(m)} · ${when(req, m.at)}${m.readAt ? html` · ${t('inbox.readBy', { who: m.readBy ?? '' })}` : ''}</p>`;
-  const content = m.direction === 'up' ? html`<p>${String(m.body.text ?? '')}</p>` : counterReferenceBody(t, m.body);
+  const content = m.direction === 'up' ? html`<p>${String(m.body.text ?? '')}</p>` : html`${counterReferenceBody(t, m.body)}${signatureLine(t, m.body)}`;
   return html`<article class="card${current ? ' current' : ''}" id="m-${m.id}">${head}${content}</article>`;
 }
 

@@ -29,6 +29,17 @@ export function counterReferenceBody(t: Translate, b: Body): Html {
   </dl>`;
 }
 
+/**
+ * Everything from the hub is opened only after its signature verified
+ * (relay/trust.ts), so the line states a fact; it names the specialist the
+ * hub's signed message names, account included where the hub sends it.
+ */
+export function signatureLine(t: Translate, body: Record<string, unknown>): Html {
+  const a = (body.author ?? {}) as { name?: unknown; username?: unknown };
+  const who = `${String(a.name ?? '')}${a.username ? ` (${String(a.username)})` : ''}`;
+  return html`<p class="signed small">&#10003; ${t('inbox.signed', { who })}</p>`;
+}
+
 /** One printed page: who, what was asked, what the specialist answered, and room for signatures. */
 export function printPage(req: FastifyRequest, m: PostThreadMessage, c: CaseView | undefined): Html {
   const t = req.t;
@@ -48,6 +59,7 @@ export function printPage(req: FastifyRequest, m: PostThreadMessage, c: CaseView
 </table>
 <h2>${t(`inbox.type.${m.type}`)} — ${author.name ?? ''} (${author.specialty ? t(`specialty.${author.specialty}`) : ''})</h2>
 ${counterReferenceBody(t, m.body)}
+${signatureLine(t, m.body)}
 <div class="signatures"><div>${t('print.receivedBy')}</div><div>${t('print.signature')}</div></div>
 <p class="muted small">Chasqui · ${t('inbox.forCase')} ${m.caseId}</p>
 </body></html>`;

@@ -21,7 +21,7 @@ import { SHARED_DATA, tempDir } from '../../support/paths.js';
 import { startPair } from '../../support/stack.js';
 import { waitFor } from '../../support/wait.js';
 
-const AUTHOR = { name: 'Dra. Carmen Quispe', specialty: 'cardiology' };
+const AUTHOR = { name: 'Dra. Carmen Quispe', specialty: 'cardiology', username: 'cquispe' };
 
 t.test('a nurse builds a case, sends it, reads and prints the answer, replies', { skip: chromiumSkip() }, async (t) => {
   const { dir, cleanup } = tempDir();
@@ -142,6 +142,7 @@ t.test('a nurse builds a case, sends it, reads and prints the answer, replies', 
     await screenshot(page, '07-inbox');
     await go(`/mensajes/${answer.id}`);
     t.match(await page.textContent('main'), /R000\s+Taquicardia, no especificada/, 'the code as HIS-MINSA writes it, with the classification\'s description');
+    t.match(await page.textContent('main'), new RegExp(`Firma verificada: ${AUTHOR.name} \\(cquispe\\)`), 'who signed, as the hub\'s signed message names them');
     await screenshot(page, '08-answer');
     await go(`/mensajes/${answer.id}/imprimir`);
     await page.emulateMedia({ media: 'print' });

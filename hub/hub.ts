@@ -149,7 +149,10 @@ export function buildHub(deps: HubDeps): Hub {
     if (t?.direction === 'health') ingestHeartbeat(topic, payload);
     else if (t?.direction === 'up' && posts.isKnown(t.postId)) links.messageSeen(t.postId, clock.now());
   });
-  const linksMetrics = new HubLinksMetrics({ store: links, clock, postIds: () => posts.list().map((p) => p.postId) });
+  const linksMetrics = new HubLinksMetrics({
+    store: links, clock, postIds: () => posts.list().map((p) => p.postId),
+    refusals: () => ({ untrusted: relay.inboundCounters.untrusted, forgedStatuses: relay.counters.forgedStatuses }),
+  });
 
   const sendToPost = (postId: string, msg: DownwardMessage) => {
     if (!posts.isKnown(postId)) throw new ChasquiError('CHASQUI_ERR_UNKNOWN_POST', postId);

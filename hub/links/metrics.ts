@@ -16,19 +16,27 @@ import { isValidPostId } from '../../protocol/topics.js';
 import { HUB_AREAS } from '../auth/hub-access.js';
 import type { LinkHealth, LinkHealthStore } from './link-health-store.js';
 
-export type HubLinksDeps = { store: LinkHealthStore; clock: Clock; postIds?: () => string[] };
+export type HubLinksDeps = {
+  store: LinkHealthStore; clock: Clock; postIds?: () => string[];
+  /** The relay's refusals since start: bundles whose signature or seal failed, terminal statuses not signed by the post. */
+  refusals?: () => { untrusted: number; forgedStatuses: number };
+};
 
 type PostGauge = Gauge<'post'>;
 
 export class HubLinksMetrics {
   readonly registry = new Registry();
   private readonly escalations: Counter;
+  private readonly untrusted: Counter;
+  private readonly forgedStatuses: Counter;
   private readonly perPost: Array<[PostGauge, (h: LinkHealth, now: number) => number | null]>;
 
   constructor(private readonly d: HubLinksDeps) {
     const registers = [this.registry];
     const gauge = (name: string, help: string): PostGauge => new Gauge({ name, help, labelNames: ['post'], registers });
     this.escalations = new Counter({ name: 'chasqui_hub_escalations_total', help: 'Cases escalated because nobody opened them in time', registers });
+    this.untrusted = new Counter({ name: 'chasqui_hub_untrusted_bundles_total', help: 'Bundles refused because their signature or seal failed (forged, altered or misaddressed)', registers });
+    this.forgedStatuses = new Counter({ name: 'chasqui_hub_forged_statuses_total', help: 'Terminal statuses ignored because the post had not signed them', registers });
     this.perPost = [
       [gauge('chasqui_hub_post_online', '1 if the post was heard from within twice its heartbeat interval'), (h) => (h.online ? 1 : 0)],
       [gauge('chasqui_hub_post_last_seen_age_seconds', 'Seconds since the post was last heard from (NaN if never)'),
@@ -61,6 +69,14 @@ export class HubLinksMetrics {
       // Reset first: a post removed from the registry must not linger with its last value.
       g.reset();
       for (const h of links) g.set({ post: h.postId }, read(h, now) ?? Number.NaN);
+    }
+    const r = this.d.refusals?.();
+    // The relay counts; the counters mirror it, so a scrape between two reads never goes backwards.
+    if (r) {
+      this.untrusted.reset();
+      this.untrusted.inc(r.untrusted);
+      this.forgedStatuses.reset();
+      this.forgedStatuses.inc(r.forgedStatuses);
     }
     return this.registry.metrics();
   }

@@ -86,6 +86,8 @@ t.test('an attacker holding the broker gets nothing forged accepted', { skip: mo
     t.equal(hub.relay.inbox.get('post-a', id)?.rejectCode, 'CHASQUI_ERR_SIGNATURE');
     t.equal(hub.relay.inboundCounters.untrusted, 2, 'both refusals counted at the hub');
     t.equal(hub.cases.count(), 1, 'only the real case');
+    const metrics = (await hub.app.inject({ method: 'GET', url: '/metrics' })).body;
+    t.match(metrics, /^chasqui_hub_untrusted_bundles_total 2$/m, 'operators see the refusals in /metrics');
   });
 
   await t.test('a counter-reference signed with any key but the hub\'s is refused; the nurse never sees it', async (t) => {

@@ -23,12 +23,20 @@ type PostGauge = Gauge<'post'>;
 export class HubLinksMetrics {
   readonly registry = new Registry();
   private readonly escalations: Counter;
+  private readonly brokerCuts: Counter<'cut'>;
+  private readonly brokerRefusals: Counter<'code'>;
   private readonly perPost: Array<[PostGauge, (h: LinkHealth, now: number) => number | null]>;
 
   constructor(private readonly d: HubLinksDeps) {
     const registers = [this.registry];
     const gauge = (name: string, help: string): PostGauge => new Gauge({ name, help, labelNames: ['post'], registers });
     this.escalations = new Counter({ name: 'chasqui_hub_escalations_total', help: 'Cases escalated because nobody opened them in time', registers });
+    this.brokerCuts = new Counter({
+      name: 'chasqui_hub_broker_connections_cut_total', help: 'Broker connections cut by the packet gate, by reason', labelNames: ['cut'], registers,
+    });
+    this.brokerRefusals = new Counter({
+      name: 'chasqui_hub_broker_logins_refused_total', help: 'Broker logins refused, by error code', labelNames: ['code'], registers,
+    });
     this.perPost = [
       [gauge('chasqui_hub_post_online', '1 if the post was heard from within twice its heartbeat interval'), (h) => (h.online ? 1 : 0)],
       [gauge('chasqui_hub_post_last_seen_age_seconds', 'Seconds since the post was last heard from (NaN if never)'),
@@ -48,6 +56,12 @@ export class HubLinksMetrics {
   /** The hub's SLA loop calls this with each batch of escalations. */
   countEscalations(n: number): void {
     if (n > 0) this.escalations.inc(n);
+  }
+
+  /** The embedded broker reports each connection it cut and each login it refused. */
+  countBroker(e: { kind: 'cut'; cut: string } | { kind: 'login-refused'; code: string }): void {
+    if (e.kind === 'cut') this.brokerCuts.inc({ cut: e.cut });
+    else this.brokerRefusals.inc({ code: e.code });
   }
 
   links(): LinkHealth[] {

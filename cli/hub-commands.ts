@@ -22,11 +22,12 @@ export async function hubCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'user') return hubUserCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { config: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } },
+    options: { config: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, reinstate: { type: 'boolean' } },
   });
   const config = hubConfig(values.config);
   const [sub, arg] = positionals;
-  if (sub === 'add-post') return addPost(config, arg, values.name, values.password);
+  if (sub === 'add-post') return addPost(config, arg, values.name, values.password, values.reinstate);
+  if (sub === 'revoke-post') return revokePost(config, arg);
   if (sub === 'mosquitto-files') return writeMosquittoFiles(config, arg);
   if (sub !== undefined) throw new ChasquiError('CHASQUI_ERR_USAGE', `unknown hub command "${sub}"`);
   const logger = createLogger({ name: 'chasqui-hub', level: config.logLevel });
@@ -38,13 +39,37 @@ export async function hubCommand(argv: string[]): Promise<number> {
   return runUntilSignal(() => hub.stop(), logger, systemd);
 }
 
-function addPost(config: HubConfig, postId: string | undefined, name?: string, password?: string): number {
-  if (!postId) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub add-post ID');
+/**
+ * Registers a post, or re-keys it (a running hub then cuts its open sessions).
+ * A revoked id needs --reinstate: a new box under an old id is a decision, not a typo.
+ */
+function addPost(config: HubConfig, postId: string | undefined, name?: string, password?: string, reinstate = false): number {
+  if (!postId) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub add-post ID [--name NAME] [--reinstate]');
   const db = openDatabase(join(config.dataDir, 'hub.sqlite'));
   try {
-    const pw = new PostRegistry(db).register(postId, name, password);
+    const pw = new PostRegistry(db).register(postId, name, password, { reinstate });
     const snippet = { postId, hub: { url: 'mqtt://HUB-ADDRESS:1883', password: pw } };
     process.stdout.write(`${JSON.stringify(snippet, null, 2)}\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A lost or stolen box: its credential and keys go, its row stays (marked
+ * revoked) with the cases it delivered. A running hub cuts its sessions
+ * within broker.registryPollMs; the change is in SQLite, so any process sees it.
+ */
+function revokePost(config: HubConfig, postId: string | undefined): number {
+  if (!postId) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub revoke-post ID');
+  const db = openDatabase(join(config.dataDir, 'hub.sqlite'));
+  try {
+    const { revokedAt, already } = new PostRegistry(db).revoke(postId);
+    process.stdout.write(`${JSON.stringify({ postId, revokedAt, already })}\n`);
+    if (config.broker.mode === 'external') {
+      process.stderr.write('external broker: run `chasqui hub mosquitto-files DIR` again and reload Mosquitto so it refuses the post too\n');
+    }
     return 0;
   } finally {
     db.close();

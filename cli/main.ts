@@ -17,7 +17,10 @@ const HELP = () => `chasqui — store-and-forward telemedicine for rural health 
 
 Usage:
   chasqui hub [--config FILE]                  run the regional hub (broker, ingest, API)
-  chasqui hub add-post ID [--name NAME]        register a post; prints its password and config
+  chasqui hub add-post ID [--name NAME] [--reinstate]
+                                               register a post, or re-key it (its open sessions are cut);
+                                               --reinstate registers a revoked id again
+  chasqui hub revoke-post ID                   a lost or stolen box: remove its credential and keys, cut its sessions
   chasqui hub mosquitto-files DIR              write passwd, acl and mosquitto.conf for an external Mosquitto
   chasqui post [--config FILE]                 run the post appliance
   chasqui post submit [--config FILE | --url URL --token-file FILE] [--urgent] [--reason TEXT] [--case-id ID] FILE...

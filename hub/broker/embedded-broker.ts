@@ -15,7 +15,7 @@ import { canPublish, canSubscribe, type BrokerUser } from './broker-acl.js';
 import { brokerLogin, type BrokerAuth } from './broker-login.js';
 import { PostSessions, type SessionInfo } from './broker-sessions.js';
 import { GatedConnection, type Socketish } from './gated-connection.js';
-import { LoginThrottle, type ThrottleOptions } from './login-throttle.js';
+import { LoginThrottle, type ThrottleOptions, type ThrottleStats } from './login-throttle.js';
 import { DEFAULT_GATE_LIMITS, type GateCut, type GateLimits } from './packet-gate.js';
 
 export type { BrokerAuth } from './broker-login.js';
@@ -36,12 +36,14 @@ export class EmbeddedBroker {
   private aedes: Aedes | undefined;
   private server: Server | undefined;
   private readonly sessions = new PostSessions<Client>();
+  private throttle: LoginThrottle | undefined;
 
   constructor(private readonly opts: EmbeddedBrokerOptions) {}
 
   async start(): Promise<number> {
     const { auth, logger } = this.opts;
     const throttle = new LoginThrottle(this.opts.clock ?? systemClock, this.opts.throttle);
+    this.throttle = throttle;
     const aedes = await Aedes.createBroker({
       // A 64 kbit/s post can take minutes to drain a write; only a truly dead one should be cut.
       drainTimeout: 300_000,
@@ -100,6 +102,11 @@ export class EmbeddedBroker {
     });
     const addr = server.address();
     return typeof addr === 'object' && addr ? addr.port : this.opts.port;
+  }
+
+  /** Password checks run and logins refused unchecked, since start. */
+  loginStats(): ThrottleStats | undefined {
+    return this.throttle?.stats();
   }
 
   /** Every live session of one post (or of all), tool sessions included. */

@@ -15,7 +15,7 @@ import { canPublish, canSubscribe, type BrokerUser } from './broker-acl.js';
 import { brokerLogin, type BrokerAuth } from './broker-login.js';
 import { PostSessions, type SessionInfo } from './broker-sessions.js';
 import { GatedConnection, type Socketish } from './gated-connection.js';
-import { LoginThrottle, type ThrottleOptions, type ThrottleStats } from './login-throttle.js';
+import { LoginThrottle, OncePer, type ThrottleOptions, type ThrottleStats } from './login-throttle.js';
 import { DEFAULT_GATE_LIMITS, type GateCut, type GateLimits } from './packet-gate.js';
 
 export type { BrokerAuth } from './broker-login.js';
@@ -37,6 +37,8 @@ export class EmbeddedBroker {
   private server: Server | undefined;
   private readonly sessions = new PostSessions<Client>();
   private throttle: LoginThrottle | undefined;
+  private readonly throttledLogs = new OncePer(1000);
+  private readonly now = () => (this.opts.clock ?? systemClock).now();
 
   constructor(private readonly opts: EmbeddedBrokerOptions) {}
 
@@ -56,7 +58,13 @@ export class EmbeddedBroker {
         const attempt = { clientId: client.id, username: username ?? '', password: password?.toString('utf8') ?? '', address: conn.remoteAddress };
         brokerLogin(auth, throttle, attempt).then((result) => {
           if (!result.ok) {
-            logger.warn({ code: result.code, username, clientId: client.id, address: attempt.address, reason: result.reason }, 'broker login refused');
+            if (result.code !== 'CHASQUI_ERR_LOGIN_THROTTLED') {
+              logger.warn({ code: result.code, username, clientId: client.id, address: attempt.address, reason: result.reason }, 'broker login refused');
+            } else if (this.throttledLogs.take(this.now())) {
+              // A flood must not become a log flood: one line a second, saying how many it stands for.
+              logger.warn({ code: result.code, username, clientId: client.id, address: attempt.address, reason: result.reason, alsoRefused: this.throttledLogs.suppressed() },
+                'broker login refused');
+            }
             this.opts.onEvent?.({ kind: 'login-refused', code: result.code });
             const err = new Error(result.reason) as AuthenticateError;
             err.returnCode = result.returnCode;

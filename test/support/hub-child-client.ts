@@ -44,7 +44,7 @@ export class HubChild {
     return h;
   }
 
-  ask<T>(op: 'mem' | 'resetPeak' | 'loginStats' | 'stop'): Promise<T> {
+  ask<T>(op: 'mem' | 'resetPeak' | 'loginStats' | 'lag' | 'stop'): Promise<T> {
     const id = this.next++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve as (b: unknown) => void);

@@ -5,11 +5,12 @@
  * Peak memory is sampled every 10 ms, since a buffer that grows and is freed
  * between two "before/after" reads would otherwise go unseen.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startHub } from './stack.js';
 import { createLogger } from '../../lib/logger.js';
 
 type Setup = { dir: string; posts: string[]; accounts?: Array<{ username: string; secret: string }>; broker?: Record<string, unknown> };
-type Request = { id: number; op: 'mem' | 'resetPeak' | 'loginStats' | 'stop' };
+type Request = { id: number; op: 'mem' | 'resetPeak' | 'loginStats' | 'lag' | 'stop' };
 
 const setup = JSON.parse(process.argv[2]!) as Setup;
 // Logs go to stdout as JSON lines; the parent reads codes from them.
@@ -18,6 +19,10 @@ const passwords = Object.fromEntries(setup.posts.map((id) => [id, hub.posts.regi
 for (const a of setup.accounts ?? []) {
   await hub.auth.accounts.create({ username: a.username, displayName: a.username, role: 'specialist', kind: 'password', secret: a.secret, data: { specialties: ['cardiology'] } });
 }
+
+// How long the event loop stalled: a stall is what every other client and every sign-in would wait behind.
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const now = () => ({ rss: process.memoryUsage.rss(), arrayBuffers: process.memoryUsage().arrayBuffers });
@@ -34,6 +39,11 @@ process.on('message', (msg: Request) => {
     gc?.();
     peak = now();
     return answer(peak);
+  }
+  if (msg.op === 'lag') {
+    const maxMs = loop.max / 1e6;
+    loop.reset();
+    return answer({ maxMs });
   }
   if (msg.op === 'loginStats') return answer(hub.broker?.loginStats());
   if (msg.op === 'stop') {

@@ -31,7 +31,6 @@ export const DEFAULT_THROTTLE: ThrottleOptions = {
   limiter: { maxFailures: 5, windowMs: 60_000, lockMs: 60_000 },
   // One check at a time is one core at most: on a two-core hub the other stays free for sign-ins and ingest.
   // A reconnect storm after a restart is still ~20 posts a second (about 50 ms per check).
-
   maxInFlight: 1,
   maxWaiting: 64,
 };

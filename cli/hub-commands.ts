@@ -24,13 +24,16 @@ export async function hubCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'user') return hubUserCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { config: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, identity: { type: 'string' } },
+    options: {
+      config: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, identity: { type: 'string' }, reinstate: { type: 'boolean' },
+    },
   });
   const config = hubConfig(values.config);
   const [sub, arg] = positionals;
-  if (sub === 'add-post') return addPost(config, arg, values.name, values.password, values.identity);
+  if (sub === 'add-post') return addPost(config, arg, { name: values.name, password: values.password, identity: values.identity, reinstate: values.reinstate });
   if (sub === 'post-identity') return postIdentity(config, arg, positionals[2]);
   if (sub === 'identity') return printHubIdentity(config);
+  if (sub === 'revoke-post') return revokePost(config, arg);
   if (sub === 'mosquitto-files') return writeMosquittoFiles(config, arg);
   if (sub !== undefined) throw new ChasquiError('CHASQUI_ERR_USAGE', `unknown hub command "${sub}"`);
   const logger = createLogger({ name: 'chasqui-hub', level: config.logLevel });
@@ -55,10 +58,15 @@ function hubIdentity(config: HubConfig) {
   return loadOrCreateIdentity(config.dataDir, HUB_IDENTITY_NAME);
 }
 
-function addPost(config: HubConfig, postId: string | undefined, name?: string, password?: string, identity?: string): number {
-  if (!postId) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub add-post ID [--name NAME] [--identity POST-KEYS]');
+/**
+ * Registers a post, or re-keys it (a running hub then cuts its open sessions).
+ * A revoked id needs --reinstate: a new box under an old id is a decision, not a typo.
+ */
+function addPost(config: HubConfig, postId: string | undefined, o: { name?: string; password?: string; identity?: string; reinstate?: boolean }): number {
+  if (!postId) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub add-post ID [--name NAME] [--identity POST-KEYS] [--reinstate]');
+  const { identity } = o;
   const pw = withRegistry(config, (posts) => {
-    const secret = posts.register(postId, name, password);
+    const secret = posts.register(postId, o.name, o.password, { reinstate: o.reinstate ?? false });
     if (identity) posts.setIdentity(postId, identity);
     return secret;
   });
@@ -79,6 +87,21 @@ function postIdentity(config: HubConfig, postId: string | undefined, line: strin
 function printHubIdentity(config: HubConfig): number {
   const id = hubIdentity(config);
   process.stdout.write(`${formatPublicIdentity(id)}\nfingerprint ${fingerprint(id)}\n`);
+  return 0;
+}
+
+/**
+ * A lost or stolen box: its credential and keys go, its row stays (marked
+ * revoked) with the cases it delivered. A running hub cuts its sessions
+ * within broker.registryPollMs; the change is in SQLite, so any process sees it.
+ */
+function revokePost(config: HubConfig, postId: string | undefined): number {
+  if (!postId) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub revoke-post ID');
+  const { revokedAt, already } = withRegistry(config, (posts) => posts.revoke(postId));
+  process.stdout.write(`${JSON.stringify({ postId, revokedAt, already })}\n`);
+  if (config.broker.mode === 'external') {
+    process.stderr.write('external broker: run `chasqui hub mosquitto-files DIR` again and reload Mosquitto so it refuses the post too\n');
+  }
   return 0;
 }
 

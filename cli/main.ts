@@ -17,10 +17,12 @@ const HELP = () => `chasqui — store-and-forward telemedicine for rural health 
 
 Usage:
   chasqui hub [--config FILE]                  run the regional hub (broker, ingest, API)
-  chasqui hub add-post ID [--name NAME] [--identity POST-KEYS]
-                                               register a post (or give it a new password); prints its config
+  chasqui hub add-post ID [--name NAME] [--identity POST-KEYS] [--reinstate]
+                                               register a post, or re-key it (its open sessions are cut);
+                                               --reinstate registers a revoked id again
   chasqui hub post-identity ID POST-KEYS       record the post's public keys (the line \`chasqui post identity\` prints)
   chasqui hub identity                         print the hub's public keys, which every post pins
+  chasqui hub revoke-post ID                   a lost or stolen box: remove its credential and keys, cut its sessions
   chasqui hub mosquitto-files DIR              write passwd, acl and mosquitto.conf for an external Mosquitto
   chasqui post [--config FILE]                 run the post appliance
   chasqui post identity [--config FILE]        print this post's public keys, for the hub

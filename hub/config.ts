@@ -2,6 +2,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { HttpSchema, LogLevelSchema, MaxBundleSchema, RegionSchema } from '../lib/config-schemas.js';
 import { LinkSchema } from '../relay/tuning.js';
+import { DEFAULT_THROTTLE } from './broker/login-throttle.js';
+import { DEFAULT_GATE_LIMITS, DEFAULT_MAX_PACKET_BYTES } from './broker/packet-gate.js';
 import { LinksConfigSchema } from './links/links-config.js';
 import { RoutingConfigSchema } from './routing/roster-config.js';
 
@@ -16,6 +18,31 @@ export const HubConfigSchema = Type.Object(
         url: Type.Optional(Type.String({ description: 'External broker URL, e.g. mqtt://broker:1883.' })),
         username: Type.String({ default: 'chasqui-hub', description: 'The hub\'s broker account.' }),
         password: Type.Optional(Type.String({ description: 'External broker: the hub account\'s password.' })),
+        maxPacketBytes: Type.Integer({
+          minimum: 16384, default: DEFAULT_MAX_PACKET_BYTES,
+          description: 'Embedded broker: largest MQTT packet accepted after login; the default is just above the largest relay chunk. A bigger one cuts the connection.',
+        }),
+        preAuthBytes: Type.Integer({
+          minimum: 1024, maximum: 1048576, default: DEFAULT_GATE_LIMITS.preAuthBytes,
+          description: 'Embedded broker: bytes a connection may send (CONNECT included) before its login is accepted.',
+        }),
+        toolSessions: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$' }), {
+          default: [], uniqueItems: true,
+          description: 'Embedded broker: tool names a post\'s credentials may also connect as, with client id post-<id>:<tool>; such a session may publish as the post but never subscribe.',
+        }),
+        logins: Type.Object(
+          {
+            maxFailures: Type.Integer({ minimum: 1, default: DEFAULT_THROTTLE.limiter.maxFailures, description: 'Failed broker logins from one address, or for one post id, before it is locked out.' }),
+            windowMs: Type.Integer({ minimum: 1000, default: DEFAULT_THROTTLE.limiter.windowMs }),
+            lockMs: Type.Integer({ minimum: 1000, default: DEFAULT_THROTTLE.limiter.lockMs, description: 'How long a locked address or post id is refused without checking its password.' }),
+            maxConcurrentChecks: Type.Integer({ minimum: 1, maximum: 4, default: DEFAULT_THROTTLE.maxInFlight, description: 'Broker password checks (scrypt) running at once; the rest wait or are refused.' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        registryPollMs: Type.Integer({
+          minimum: 50, maximum: 10_000, default: 500,
+          description: 'How often the hub looks for posts revoked or re-keyed by the CLI, to cut their live sessions.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -41,6 +41,7 @@ import { Router } from './routing/router.js';
 import { counterReferenceSender } from './cases/counter-references.js';
 import type { HubConfig } from './config.js';
 import { hubApi } from './http/hub-api.js';
+import { CredentialWatch } from './posts/credential-watch.js';
 import { PostRegistry } from './posts/post-registry.js';
 import type { Cie10 } from './terminology/cie10.js';
 import { loadCie10 } from './terminology/cie10-file.js';
@@ -73,6 +74,8 @@ export type Hub = {
   /** The hub's own keys: posts pin the public half (`chasqui hub identity`). */
   identity: Identity;
   app: FastifyInstance;
+  /** The embedded broker (its live post sessions), or undefined with an external one. */
+  broker: EmbeddedBroker | undefined;
   /** The broker URL posts should use (the embedded broker's real port once started). */
   brokerUrl(): string;
   sendToPost(postId: string, msg: DownwardMessage): { id: string };
@@ -109,10 +112,21 @@ export function buildHub(deps: HubDeps): Hub {
   const hubPassword = b.mode === 'embedded' ? randomBytes(24).toString('base64url') : (b.password ?? '');
   const broker = b.mode === 'embedded'
     ? new EmbeddedBroker({
-        host: b.host, port: b.port, logger: log.child({ mod: 'broker' }),
-        auth: { hubUser: b.username, hubPassword, hubClientId: HUB_CLIENT_ID, verifyPost: (id, pw) => posts.verify(id, pw) },
+        host: b.host, port: b.port, logger: log.child({ mod: 'broker' }), clock,
+        auth: { hubUser: b.username, hubPassword, hubClientId: HUB_CLIENT_ID, posts, toolSessions: b.toolSessions },
+        limits: { maxPacketBytes: b.maxPacketBytes, preAuthBytes: b.preAuthBytes },
+        throttle: { limiter: { maxFailures: b.logins.maxFailures, windowMs: b.logins.windowMs, lockMs: b.logins.lockMs }, maxInFlight: b.logins.maxConcurrentChecks },
+        onEvent: (e) => linksMetrics.countBroker(e),
       })
     : undefined;
+  // A post revoked or re-keyed by the CLI loses its open sessions within one poll.
+  const credentialWatch = new CredentialWatch({
+    changes: () => posts.credentialChanges(), isRevoked: (id) => posts.isRevoked(id), intervalMs: b.registryPollMs, logger: log,
+    onChange: (id, why) => {
+      const cut = broker?.disconnectPost(id, why) ?? 0;
+      log.info({ postId: id, sessionsCut: cut, revoked: why === 'revoked' }, 'post credential changed');
+    },
+  });
   if (!broker && !b.url) throw new ChasquiError('CHASQUI_ERR_CONFIG', 'broker.url is required when broker.mode is "external"');
   let brokerPort = b.port;
   const brokerUrl = () => (broker ? `mqtt://${b.host === '0.0.0.0' ? '127.0.0.1' : b.host}:${brokerPort}` : b.url!);
@@ -149,8 +163,9 @@ export function buildHub(deps: HubDeps): Hub {
     if (t?.direction === 'health') ingestHeartbeat(topic, payload);
     else if (t?.direction === 'up' && posts.isKnown(t.postId)) links.messageSeen(t.postId, clock.now());
   });
+  // A revoked post is no longer watched: it would show as silent forever and page someone at night.
   const linksMetrics = new HubLinksMetrics({
-    store: links, clock, postIds: () => posts.list().map((p) => p.postId),
+    store: links, clock, postIds: () => posts.list().filter((p) => !p.revokedAt).map((p) => p.postId),
     refusals: () => ({ untrusted: relay.inboundCounters.untrusted, forgedStatuses: relay.counters.forgedStatuses }),
   });
 
@@ -186,9 +201,10 @@ export function buildHub(deps: HubDeps): Hub {
 
   let slaTimer: NodeJS.Timeout | undefined;
   return {
-    config, db, relay, identity, cases, threads, router, links, posts, auth, app, brokerUrl, sendToPost, sendCounterReference, markSeen, cie10,
+    config, db, relay, identity, cases, threads, router, links, posts, auth, app, broker, brokerUrl, sendToPost, sendCounterReference, markSeen, cie10,
     async start() {
       if (broker) brokerPort = await broker.start();
+      credentialWatch.start();
       await relay.start();
       slaTimer = setInterval(() => {
         const due = router.tick(new Date(clock.now()));
@@ -201,6 +217,7 @@ export function buildHub(deps: HubDeps): Hub {
     },
     async stop() {
       clearInterval(slaTimer);
+      credentialWatch.stop();
       await app.close();
       await relay.stop();
       await broker?.stop();

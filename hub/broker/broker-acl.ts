@@ -8,7 +8,8 @@
  */
 import { ALL_HEALTH, ALL_UP, downTopic, healthTopic, isValidPostId, parseTopic, upTopic } from '../../protocol/topics.js';
 
-export type BrokerUser = { kind: 'hub' } | { kind: 'post'; postId: string };
+/** `tool` is set for a named tool session (`post-<id>:<tool>`), which may write as its post but never read. */
+export type BrokerUser = { kind: 'hub' } | { kind: 'post'; postId: string; tool?: string };
 
 export function canPublish(user: BrokerUser, topic: string): boolean {
   if (user.kind === 'post') {
@@ -23,6 +24,9 @@ export function canPublish(user: BrokerUser, topic: string): boolean {
 
 export function canSubscribe(user: BrokerUser, topicFilter: string): boolean {
   if (user.kind === 'post') {
+    // A tool session (an engineer's probe) never reads the post's down topic: a second reader
+    // there would silently receive copies of every counter-reference meant for the nurse.
+    if (user.tool !== undefined) return false;
     // The post id is checked so a username like `x/#` cannot build a wildcard filter out of downTopic().
     return isValidPostId(user.postId) && topicFilter === downTopic(user.postId);
   }

@@ -9,14 +9,17 @@ import type { LinkHealthStore } from './link-health-store.js';
 /** Three days at one heartbeat per 5 min is under 900 points per post: enough for a trend, small for inline SVG. */
 const CHART_DAYS = 3;
 
-export type NamedPost = { postId: string; name: string | null };
+export type NamedPost = { postId: string; name: string | null; revokedAt?: string | null };
 
 export function linkSummaries(store: LinkHealthStore, posts: () => NamedPost[], days = CHART_DAYS) {
   return (now: number) => {
-    const names = new Map(posts().map((p) => [p.postId, p.name]));
+    const list = posts();
+    const names = new Map(list.map((p) => [p.postId, p.name]));
+    const revoked = new Map(list.map((p) => [p.postId, p.revokedAt ?? null]));
     return store.all(now, [...names.keys()]).map((h) => ({
       postId: h.postId,
       name: names.get(h.postId) ?? h.postId,
+      revokedAt: revoked.get(h.postId) ?? null,
       online: h.online,
       lastSeenAt: h.lastSeenAt,
       queueItems: h.backlog?.items ?? null,

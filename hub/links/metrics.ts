@@ -29,6 +29,8 @@ export class HubLinksMetrics {
   private readonly escalations: Counter;
   private readonly untrusted: Counter;
   private readonly forgedStatuses: Counter;
+  private readonly brokerCuts: Counter<'cut'>;
+  private readonly brokerRefusals: Counter<'code'>;
   private readonly perPost: Array<[PostGauge, (h: LinkHealth, now: number) => number | null]>;
 
   constructor(private readonly d: HubLinksDeps) {
@@ -37,6 +39,12 @@ export class HubLinksMetrics {
     this.escalations = new Counter({ name: 'chasqui_hub_escalations_total', help: 'Cases escalated because nobody opened them in time', registers });
     this.untrusted = new Counter({ name: 'chasqui_hub_untrusted_bundles_total', help: 'Bundles refused because their signature or seal failed (forged, altered or misaddressed)', registers });
     this.forgedStatuses = new Counter({ name: 'chasqui_hub_forged_statuses_total', help: 'Terminal statuses ignored because the post had not signed them', registers });
+    this.brokerCuts = new Counter({
+      name: 'chasqui_hub_broker_connections_cut_total', help: 'Broker connections cut by the packet gate, by reason', labelNames: ['cut'], registers,
+    });
+    this.brokerRefusals = new Counter({
+      name: 'chasqui_hub_broker_logins_refused_total', help: 'Broker logins refused, by error code', labelNames: ['code'], registers,
+    });
     this.perPost = [
       [gauge('chasqui_hub_post_online', '1 if the post was heard from within twice its heartbeat interval'), (h) => (h.online ? 1 : 0)],
       [gauge('chasqui_hub_post_last_seen_age_seconds', 'Seconds since the post was last heard from (NaN if never)'),
@@ -56,6 +64,12 @@ export class HubLinksMetrics {
   /** The hub's SLA loop calls this with each batch of escalations. */
   countEscalations(n: number): void {
     if (n > 0) this.escalations.inc(n);
+  }
+
+  /** The embedded broker reports each connection it cut and each login it refused. */
+  countBroker(e: { kind: 'cut'; cut: string } | { kind: 'login-refused'; code: string }): void {
+    if (e.kind === 'cut') this.brokerCuts.inc({ cut: e.cut });
+    else this.brokerRefusals.inc({ code: e.code });
   }
 
   links(): LinkHealth[] {

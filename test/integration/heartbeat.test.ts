@@ -31,6 +31,11 @@ import { sampleHeartbeat } from '../support/sample-heartbeat.js';
 import { waitFor } from '../support/wait.js';
 
 const PASSWORDS: Record<string, string> = { 'post-a': 'clave-a', 'post-b': 'clave-b' };
+/** A registry stand-in: no scrypt, every password known. */
+function fixedPosts(pw: Record<string, string>) {
+  return { verifyCached: (id: string, p: string) => pw[id] === p, verify: async (id: string, p: string) => (pw[id] === undefined ? 'unknown' as const : pw[id] === p ? 'ok' as const : 'wrong' as const) };
+}
+
 const LINK = { keepaliveS: 5, reconnectMs: 200, connectTimeoutMs: 2000 };
 
 t.test('heartbeats arrive at connect and on schedule; forgeries are refused', async (t) => {
@@ -39,7 +44,7 @@ t.test('heartbeats arrive at connect and on schedule; forgeries are refused', as
   const { logger, lines } = collectingLogger();
   const broker = new EmbeddedBroker({
     host: '127.0.0.1', port: 0, logger,
-    auth: { hubUser: 'chasqui-hub', hubPassword: 'hub-secret', hubClientId: 'chasqui-hub', verifyPost: async (id, pw) => PASSWORDS[id] === pw },
+    auth: { hubUser: 'chasqui-hub', hubPassword: 'hub-secret', hubClientId: 'chasqui-hub', posts: fixedPosts(PASSWORDS) },
   });
   const url = `mqtt://127.0.0.1:${await broker.start()}`;
   t.teardown(() => broker.stop());

@@ -24,8 +24,11 @@ const ECG = [
 ];
 const PHOTO = { name: 'piel.jpg', mediaType: 'image/jpeg', bytes: sharedFile('photos/Sumo_Museum.jpg') };
 
-/** A compromised post: post-a's own credentials, in a second session of its own. */
-const AS_POST_A = { clientId: postClientId('post-a', 'rogue'), protocolVersion: 4 as const, reconnectPeriod: 0 };
+/**
+ * A compromised post: post-a's own credentials, in a tool session the hub
+ * allows (broker.toolSessions), which may write as post-a but never read.
+ */
+const AS_POST_A = { clientId: postClientId('post-a', 'probe'), protocolVersion: 4 as const, reconnectPeriod: 0 };
 
 const delivered = (post: Post, caseId: string) => () => post.cases.get(caseId)?.status.state === 'delivered';
 
@@ -33,7 +36,7 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
   const { dir, cleanup } = tempDir();
   t.teardown(cleanup);
   const { logger, lines } = collectingLogger();
-  const { hub, post, password } = await startPair(t, { dir, postId: 'post-a', hub: { logger } });
+  const { hub, post, password } = await startPair(t, { dir, postId: 'post-a', hub: { logger, broker: { toolSessions: ['probe'] } } });
 
   await t.test('a case with a real ECG and photo arrives byte-identical', async (t) => {
     post.cases.submit({ caseId: 'c1', priority: 'urgent', body: { reason: 'dolor torácico' }, attachments: [...ECG, PHOTO] });
@@ -64,15 +67,13 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
     const sealed = seal(bundle.bytes, { sender: loadOrCreateIdentity(join(dir, 'post-a'), 'post-a'), recipient: hub.identity });
     t.equal(sha256Hex(sealed), c1.bundleId, 'rebuilt and sealed again, the bundle has the same address');
     const replay = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, ...AS_POST_A });
-    const answers: Message[] = [];
-    replay.on('message', (_topic, payload) => answers.push(decode(payload)));
-    await replay.subscribeAsync(downTopic('post-a'), { qos: 1 });
+    const heard = hub.relay.inboundCounters.messages;
     const parts = splitIntoChunks(sealed, 4096);
     for (const [index, payload] of parts.entries()) {
       const msg = { type: 'chunk' as const, transferId: Buffer.from(c1.bundleId, 'hex'), kind: 1, priority: 0, totalSize: sealed.length, chunkSize: 4096, index, payload };
       await replay.publishAsync(upTopic('post-a'), encode(msg), { qos: 1 });
     }
-    await waitFor(() => answers.some((m) => m.type === 'status' && m.state === 'complete'), { what: 'hub answers complete' });
+    await waitFor(() => hub.relay.inboundCounters.messages >= heard + parts.length, { what: 'hub handled every replayed chunk' });
     await replay.endAsync();
     t.equal(hub.cases.count(), 1, 'still one case');
   });
@@ -109,6 +110,31 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
     post.cases.submit({ caseId: 'c2', priority: 'routine', body: { reason: 'control' }, attachments: [ECG[0]!] });
     await waitFor(delivered(post, 'c2'), { what: 'c2 delivered after the garbage' });
     t.equal(hub.cases.count(), 2);
+  });
+
+  await t.test('a tool session writes as its post but never reads the post\'s mail', async (t) => {
+    const probe = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, ...AS_POST_A });
+    t.teardown(() => probe.endAsync(true));
+    const answers: Message[] = [];
+    probe.on('message', (_topic, payload) => answers.push(decode(payload)));
+    // mqtt.js turns a SUBACK of 0x80 (failure, [MQTT-3.9.3-2]) into this error.
+    await t.rejects(probe.subscribeAsync(downTopic('post-a'), { qos: 1 }), /Subscribe error/, 'SUBACK refuses the down topic');
+    await waitFor(() => lines.some((l) => l.code === 'CHASQUI_ERR_NOT_AUTHORIZED' && l.clientId === AS_POST_A.clientId && l.topic === downTopic('post-a')), { what: 'refusal logged' });
+    const { id } = hub.sendToPost('post-a', { kind: 'notice', body: { text: 'solo para el puesto' } });
+    await waitFor(() => post.store.messages().find((m) => m.bundleId === id), { what: 'notice at the real post' });
+    t.same(answers, [], 'the tool session received nothing meant for the post');
+    t.same(hub.broker!.postSessions('post-a').map((x) => x.clientId).sort(), [postClientId('post-a'), AS_POST_A.clientId].sort(), 'the hub knows both sessions of post-a');
+  });
+
+  await t.test('a tool name the hub does not allow is refused before any password check', async (t) => {
+    for (const tool of ['rogue', 'anything', 'PROBE']) {
+      const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, clientId: `post-post-a:${tool}`, reconnectPeriod: 0, protocolVersion: 4 }).then(
+        (c) => c.endAsync().then(() => null),
+        (e: Error) => e,
+      );
+      t.match(err?.message ?? '', /Not authorized|Bad username or password/i, `${tool} refused`);
+    }
+    t.ok(lines.some((l) => l.code === 'CHASQUI_ERR_NOT_AUTHORIZED' && l.clientId === 'post-post-a:rogue' && /not allowed/.test(String(l.reason))), 'logged with its reason');
   });
 
   await t.test('a post cannot take over another session by naming its client id', async (t) => {

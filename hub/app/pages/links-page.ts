@@ -13,6 +13,8 @@ import { sendPage } from '../layout.js';
 export interface LinkSummary {
   postId: string;
   name: string;
+  /** Set once `chasqui hub revoke-post` ran: shown, marked, never flagged or counted as offline. */
+  revokedAt: string | null;
   online: boolean;
   lastSeenAt: string | null;
   queueItems: number | null;
@@ -29,10 +31,13 @@ export function linksPage(app: FastifyInstance, d: { summaries(now: number): Lin
   app.get('/enlaces', { preHandler: app.requireUser(HUB_AREAS.links) }, async (req, reply) => {
     const t = req.t;
     const now = d.now();
-    const all = d.summaries(now).sort((a, b) => flagged(b) - flagged(a) || a.postId.localeCompare(b.postId));
-    const online = all.filter((s) => s.online).length;
+    // Revoked posts last: kept for the history of what they sent, not to be watched.
+    const all = d.summaries(now).sort((a, b) => Number(a.revokedAt !== null) - Number(b.revokedAt !== null) || flagged(b) - flagged(a) || a.postId.localeCompare(b.postId));
+    const live = all.filter((s) => s.revokedAt === null);
+    const online = live.filter((s) => s.online).length;
+    const revoked = all.length - live.length;
     const body = html`
-      <p class="card">${t('links.summary', { online, offline: all.length - online, flagged: all.filter((s) => flagged(s) > 0).length })}</p>
+      <p class="card">${t('links.summary', { online, offline: live.length - online, flagged: live.filter((s) => flagged(s) > 0).length })}${revoked ? html` · ${t('links.revokedCount', { n: revoked })}` : ''}</p>
       <table class="links"><thead><tr><th>${t('links.col.post')}</th><th>${t('links.col.state')}</th><th>${t('links.col.lastSeen')}</th><th>${t('links.col.backlog')}</th><th>${t('links.col.rtt')}</th><th>${t('links.col.throughput')}</th><th>${t('links.col.delivery')}</th><th>${t('links.col.chart')}</th></tr></thead>
       <tbody>${all.map((s) => row(req, s, now))}</tbody></table>
       <p class="hint">${t('links.legend')}</p>`;
@@ -41,15 +46,19 @@ export function linksPage(app: FastifyInstance, d: { summaries(now: number): Lin
 }
 
 function flagged(s: LinkSummary): number {
+  if (s.revokedAt !== null) return 0;
   return Number(s.flags.silent) + Number(s.flags.backlogGrowing) + Number(s.flags.stuck);
 }
 
 function row(req: FastifyRequest, s: LinkSummary, now: number): Html {
   const t = req.t;
-  const flags = (['silent', 'backlogGrowing', 'stuck'] as const).filter((f) => s.flags[f]);
-  return html`<tr class="${flags.length ? 'flagged' : ''}" data-post="${s.postId}">
+  const flags = (['silent', 'backlogGrowing', 'stuck'] as const).filter((f) => s.revokedAt === null && s.flags[f]);
+  const state = s.revokedAt !== null
+    ? html`<span class="badge revoked" data-state="revoked">${t('links.revoked')}</span><br><span class="muted">${t('links.revokedAgo', { ago: ago(req, now - Date.parse(s.revokedAt)) })}</span>`
+    : html`<span class="badge ${s.online ? 'online' : 'offline'}">${t(s.online ? 'links.online' : 'links.offline')}</span>`;
+  return html`<tr class="${s.revokedAt !== null ? 'revoked' : flags.length ? 'flagged' : ''}" data-post="${s.postId}">
     <td><strong>${s.name}</strong><br><span class="muted">${s.postId}</span></td>
-    <td><span class="badge ${s.online ? 'online' : 'offline'}">${t(s.online ? 'links.online' : 'links.offline')}</span>
+    <td>${state}
       ${flags.map((f) => html` <span class="badge flag" data-flag="${f}">${t(`links.flag.${f}`)}</span>`)}</td>
     <td>${s.lastSeenAt ? ago(req, now - Date.parse(s.lastSeenAt)) : t('links.never')}</td>
     <td>${s.queueItems === null ? '—' : t('links.backlog', { n: s.queueItems, kb: Math.round((s.queueBytes ?? 0) / 1024) })}</td>

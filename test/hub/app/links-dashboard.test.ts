@@ -2,8 +2,8 @@
  * The operator's dashboard in real headless Chromium: posts in different
  * states — one online and healthy, one silent for days, one whose backlog
  * keeps growing with a case stuck for more than a day, one never heard
- * from — shown with the right flags, flagged ones first; a specialist may
- * not open it. Screenshot for review.
+ * from — shown with the right flags, flagged ones first; a revoked post
+ * shown last, marked, never flagged; a specialist may not open it. Screenshot for review.
  */
 import t from 'tap';
 import { chromiumSkip, launchBrowser, screenshot } from '../../support/browser.js';
@@ -18,7 +18,10 @@ t.test('operators see every post\'s link, with silent and growing backlogs flagg
   t.teardown(cleanup);
   const hub = await startHub({ dir });
   t.teardown(() => hub.stop());
-  for (const [id, name] of [['yarinacocha-1', 'P.S. Yarinacocha'], ['masisea-2', 'P.S. Masisea'], ['iparia-3', 'P.S. Iparía'], ['tiruntan-4', 'P.S. Tiruntán']]) hub.posts.register(id!, name);
+  for (const [id, name] of [['yarinacocha-1', 'P.S. Yarinacocha'], ['masisea-2', 'P.S. Masisea'], ['iparia-3', 'P.S. Iparía'], ['tiruntan-4', 'P.S. Tiruntán'], ['aguaytia-5', 'P.S. Aguaytía']]) hub.posts.register(id!, name);
+  // A stolen box: silent for days and revoked; it must not page anyone as "silent".
+  hub.links.record(sampleHeartbeat({ postId: 'aguaytia-5', at: new Date(Date.now() - 4 * 24 * HOUR).toISOString() }), Date.now() - 4 * 24 * HOUR);
+  hub.posts.revoke('aguaytia-5');
   await hub.auth.accounts.create({ username: 'oscar', displayName: 'Óscar Ramírez', role: 'operator', kind: 'password', secret: 'enlaces-2026' });
   await hub.auth.accounts.create({ username: 'dra.q', displayName: 'Dra. Q', role: 'specialist', kind: 'password', secret: 'corazon-2026', data: { specialties: ['cardiology'] } });
   const now = Date.now();
@@ -53,10 +56,14 @@ t.test('operators see every post\'s link, with silent and growing backlogs flagg
   t.match(await page.textContent('tr[data-post="masisea-2"]'), /sin conexión/);
   t.same((await flagsOf('iparia-3')).sort(), ['backlogGrowing', 'stuck']);
   t.ok(await page.locator('tr[data-post="yarinacocha-1"] svg.spark').count(), 'a chart over the last days');
+  t.same(await flagsOf('aguaytia-5'), [], 'a revoked post is not flagged');
+  t.equal(await page.locator('tr[data-post="aguaytia-5"] [data-state="revoked"]').textContent(), 'revocado', 'a revoked post is marked');
+  t.match(await page.textContent('p.card'), /revocados: 1/);
   const order = await page.locator('tr[data-post]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-post')));
   t.equal(order.indexOf('yarinacocha-1') > order.indexOf('iparia-3') && order.indexOf('yarinacocha-1') > order.indexOf('masisea-2'), true, 'flagged posts first');
+  t.equal(order.at(-1), 'aguaytia-5', 'revoked posts last');
   const html = await page.content();
-  t.ok(Buffer.byteLength(html) < 20_000, `the page is light: ${Buffer.byteLength(html)} bytes of HTML for 4 posts`);
+  t.ok(Buffer.byteLength(html) < 20_000, `the page is light: ${Buffer.byteLength(html)} bytes of HTML for 5 posts`);
   await screenshot(page, 'hub-links-dashboard');
 
   await context.clearCookies();

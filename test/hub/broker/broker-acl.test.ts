@@ -3,6 +3,7 @@ import { canPublish, canSubscribe, type BrokerUser } from '../../../hub/broker/b
 
 const postA: BrokerUser = { kind: 'post', postId: 'post-a' };
 const hub: BrokerUser = { kind: 'hub' };
+const probeA: BrokerUser = { kind: 'post', postId: 'post-a', tool: 'probe' };
 
 type Row = [who: BrokerUser, topic: string, allowed: boolean, why: string];
 
@@ -27,6 +28,10 @@ const PUBLISH: Row[] = [
   [postA, '', false, 'empty topic'],
   [{ kind: 'post', postId: 'a/#' }, 'chasqui/v1/a/#/up', false, 'an invalid post id grants nothing'],
   [{ kind: 'post', postId: '' }, 'chasqui/v1//up', false, 'an empty post id grants nothing'],
+  [probeA, 'chasqui/v1/post-a/up', true, 'a tool session writes as its post'],
+  [probeA, 'chasqui/v1/post-a/health', true, 'a tool session may send a heartbeat'],
+  [probeA, 'chasqui/v1/post-b/up', false, 'a tool session cannot impersonate another post'],
+  [probeA, 'chasqui/v1/post-a/down', false, 'a tool session cannot forge hub messages'],
   [hub, 'chasqui/v1/post-a/down', true, 'the hub writes to any post'],
   [hub, 'chasqui/v1/post-b/down', true, 'the hub writes to any post'],
   [hub, 'chasqui/v1/post-a/up', false, 'the hub cannot forge a post\'s message'],
@@ -57,6 +62,8 @@ const SUBSCRIBE: Row[] = [
   [postA, 'chasqui/v1/post-a/health', false, 'a post does not read its own heartbeat'],
   [postA, 'chasqui/v1/+/health', false, 'a post cannot read every post\'s health'],
   [{ kind: 'post', postId: 'x/#' }, 'chasqui/v1/x/#/down', false, 'an invalid post id grants nothing'],
+  [probeA, 'chasqui/v1/post-a/down', false, 'a tool session never reads its post\'s mail'],
+  [probeA, 'chasqui/v1/post-a/health', false, 'a tool session reads nothing'],
   [hub, 'chasqui/v1/+/up', true, 'the hub reads every post'],
   [hub, 'chasqui/v1/post-a/up', true, 'the hub may read one post'],
   [hub, 'chasqui/v1/+/health', true, 'the hub reads every post\'s heartbeat'],
@@ -74,7 +81,7 @@ const SUBSCRIBE: Row[] = [
 ];
 
 function label(who: BrokerUser): string {
-  return who.kind === 'hub' ? 'hub' : `post ${JSON.stringify(who.postId)}`;
+  return who.kind === 'hub' ? 'hub' : `post ${JSON.stringify(who.postId)}${who.tool ? ` tool ${who.tool}` : ''}`;
 }
 
 t.test('publish', async (t) => {

@@ -17,6 +17,9 @@ const HELP = () => `chasqui — store-and-forward telemedicine for rural health 
 
 Usage:
   chasqui hub [--config FILE]                  run the regional hub (broker, ingest, API)
+  chasqui hub init [--name DNS]... [--ip IP]... [--force]
+                                               make the hub's TLS key and certificate (kept if present);
+                                               prints the SHA-256 fingerprint posts pin
   chasqui hub add-post ID [--name NAME]        register a post; prints its password and config
   chasqui hub mosquitto-files DIR              write passwd, acl and mosquitto.conf for an external Mosquitto
   chasqui post [--config FILE]                 run the post appliance

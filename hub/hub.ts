@@ -5,6 +5,7 @@
  * takes them down in reverse.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Clock } from '../lib/clock.js';
@@ -20,6 +21,7 @@ import { MqttCarrier } from '../relay/mqtt-carrier.js';
 import { Relay } from '../relay/relay.js';
 import { relayTuning } from '../relay/tuning.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
+import { hubTls } from './tls/hub-tls.js';
 import { acceptsFromPost, ingestFromPost } from './cases/case-ingest.js';
 import { HubCaseStore } from './cases/case-store.js';
 import { CaseThreads } from './cases/case-threads.js';
@@ -68,6 +70,8 @@ export type Hub = {
   app: FastifyInstance;
   /** The broker URL posts should use (the embedded broker's real port once started). */
   brokerUrl(): string;
+  /** The certificate posts pin (`hub.ca`): the embedded broker's, or `broker.ca` for an external one; none when plain. */
+  brokerCa(): string | undefined;
   sendToPost(postId: string, msg: DownwardMessage): { id: string };
   /** A specialist's answer or question for a case, down to its post (recorded in the case's thread). */
   sendCounterReference: ReturnType<typeof counterReferenceSender>;
@@ -97,19 +101,26 @@ export function buildHub(deps: HubDeps): Hub {
   const threads = new CaseThreads(db);
   const router = new Router({ db, cases, roster: new Roster(config.routing), limits: config.routing.sla, rules: config.routing.rules, clock });
   const b = config.broker;
+  const tls = hubTls(config);
   // The embedded broker and the hub's own client share a secret that lives only in memory.
   const hubPassword = b.mode === 'embedded' ? randomBytes(24).toString('base64url') : (b.password ?? '');
   const broker = b.mode === 'embedded'
     ? new EmbeddedBroker({
         host: b.host, port: b.port, logger: log.child({ mod: 'broker' }),
         auth: { hubUser: b.username, hubPassword, hubClientId: HUB_CLIENT_ID, verifyPost: (id, pw) => posts.verify(id, pw) },
+        // Read at start, once the certificate exists (made on first start when absent).
+        get tls() {
+          return tls.listener ? { cert: readFileSync(tls.listener.certFile), key: readFileSync(tls.listener.keyFile) } : undefined;
+        },
       })
     : undefined;
   if (!broker && !b.url) throw new ChasquiError('CHASQUI_ERR_CONFIG', 'broker.url is required when broker.mode is "external"');
   let brokerPort = b.port;
-  const brokerUrl = () => (broker ? `mqtt://${b.host === '0.0.0.0' ? '127.0.0.1' : b.host}:${brokerPort}` : b.url!);
+  // Over TLS even to itself, pinning its own certificate: the same path as every post's, and no plain listener to keep to loopback.
+  const brokerUrl = () => (broker ? `${tls.listener ? 'mqtts' : 'mqtt'}://${b.host === '0.0.0.0' ? '127.0.0.1' : b.host}:${brokerPort}` : b.url!);
   const carrier = new MqttCarrier({
-    url: brokerUrl, clientId: HUB_CLIENT_ID, username: b.username, password: hubPassword, subscriptions: [ALL_UP, ALL_HEALTH],
+    url: brokerUrl, ca: tls.pin, settings: { ca: 'broker.ca', url: 'broker.url' },
+    clientId: HUB_CLIENT_ID, username: b.username, password: hubPassword, subscriptions: [ALL_UP, ALL_HEALTH],
     keepaliveS: config.link.keepaliveS, reconnectMs: config.link.reconnectMs, connectTimeoutMs: config.link.connectTimeoutMs,
     logger: log.child({ mod: 'mqtt' }),
   });
@@ -175,8 +186,10 @@ export function buildHub(deps: HubDeps): Hub {
 
   let slaTimer: NodeJS.Timeout | undefined;
   return {
-    config, db, relay, cases, threads, router, links, posts, auth, app, brokerUrl, sendToPost, sendCounterReference, markSeen, cie10,
+    config, db, relay, cases, threads, router, links, posts, auth, app, brokerUrl, brokerCa: () => tls.pin, sendToPost, sendCounterReference, markSeen, cie10,
     async start() {
+      const cert = tls.prepare();
+      if (cert) log.info({ cert: cert.certFile, fingerprint256: cert.fingerprint256, created: cert.created }, 'hub TLS certificate');
       if (broker) brokerPort = await broker.start();
       await relay.start();
       slaTimer = setInterval(() => {

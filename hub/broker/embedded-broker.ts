@@ -6,9 +6,10 @@
  */
 import { Aedes, type AuthenticateError } from 'aedes';
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import type { Logger } from 'pino';
 import { canPublish, canSubscribe, type BrokerUser } from './broker-acl.js';
+import { brokerListener, type ListenerTls } from './broker-listener.js';
 
 export type BrokerAuth = {
   hubUser: string;
@@ -36,7 +37,11 @@ export class EmbeddedBroker {
   private aedes: Aedes | undefined;
   private server: Server | undefined;
 
-  constructor(private readonly opts: { host: string; port: number; auth: BrokerAuth; logger: Logger }) {}
+  constructor(private readonly opts: {
+    host: string; port: number; auth: BrokerAuth; logger: Logger;
+    /** The hub's key and certificate; without them the broker listens plain, on loopback only. */
+    tls?: ListenerTls | undefined;
+  }) {}
 
   async start(): Promise<number> {
     const { auth, logger } = this.opts;
@@ -83,7 +88,7 @@ export class EmbeddedBroker {
     aedes.on('clientError', (client, err) => logger.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (client, err) => logger.debug({ clientId: client?.id, err: err.message }, 'connection error'));
     this.aedes = aedes;
-    this.server = createServer({ noDelay: true }, (socket) => aedes.handle(socket));
+    this.server = brokerListener({ host: this.opts.host, tls: this.opts.tls, logger }, (stream) => aedes.handle(stream));
     const server = this.server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -12,6 +12,7 @@ import { encode } from '../../protocol/messages.js';
 import { upTopic } from '../../protocol/topics.js';
 import { tempDir } from '../support/paths.js';
 import { startHub } from '../support/stack.js';
+import { testTls } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
 
 export async function hubIngest(opts: { posts: number; bundleBytes: number; chunkSize: number }) {
@@ -22,7 +23,7 @@ export async function hubIngest(opts: { posts: number; bundleBytes: number; chun
       Array.from({ length: opts.posts }, async (_, p) => {
         const postId = `ingest-${p}`;
         const password = hub.posts.register(postId);
-        const client = await mqtt.connectAsync(hub.brokerUrl(), { username: postId, password, clientId: postClientId(postId), protocolVersion: 4 });
+        const client = await mqtt.connectAsync(hub.brokerUrl(), { username: postId, password, clientId: postClientId(postId), protocolVersion: 4, ...testTls().clientOptions });
         const bundle = buildBundle(
           { kind: 'case', id: `c-${p}`, origin: postId, createdAt: new Date().toISOString(), priority: 'routine', body: {}, attachments: [{ name: 'x.jpg', mediaType: 'image/jpeg', bytes: randomBytes(opts.bundleBytes) }] },
           { maxBytes: 1 << 30 },

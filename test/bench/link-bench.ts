@@ -8,7 +8,7 @@ import type { Hub } from '../../hub/hub.js';
 import type { Post } from '../../node/post.js';
 import { quietLogger } from '../support/logger.js';
 import { sharedFile, tempDir } from '../support/paths.js';
-import { startHub, startPost } from '../support/stack.js';
+import { brokerTarget, startHub, startPost, viaPort } from '../support/stack.js';
 import { delay, waitFor } from '../support/wait.js';
 
 export const RATE_BPS = 64_000;
@@ -23,10 +23,9 @@ async function rig(name: string, linkOpts: Partial<LinkOptions> = {}): Promise<R
   const { dir, cleanup } = tempDir(`chasqui-bench-${name}-`);
   const hub = await startHub({ dir, logger: quietLogger() });
   const password = hub.posts.register('post-bench');
-  const [host, port] = hub.brokerUrl().replace('mqtt://', '').split(':');
-  const link = new LinkEmulator({ ...LINK, ...linkOpts, target: { host: host!, port: Number(port) } });
+  const link = new LinkEmulator({ ...LINK, ...linkOpts, target: brokerTarget(hub) });
   const linkPort = await link.start();
-  const post = await startPost({ dir, postId: 'post-bench', url: `mqtt://127.0.0.1:${linkPort}`, password, link: POST_LINK });
+  const post = await startPost({ dir, postId: 'post-bench', url: viaPort(hub.brokerUrl(), linkPort), password, link: POST_LINK });
   await waitFor(() => post.connected(), { what: 'post connected', timeoutMs: 30_000 });
   return { hub, post, link, cleanup: async () => { await post.stop(); await link.stop(); await hub.stop(); cleanup(); } };
 }

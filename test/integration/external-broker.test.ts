@@ -11,7 +11,7 @@ import { LinkEmulator } from '../link/link-emulator.js';
 import { collectingLogger } from '../support/logger.js';
 import { mosquittoSkip, startMosquitto } from '../support/mosquitto.js';
 import { sharedFile, tempDir } from '../support/paths.js';
-import { startHub, startPost } from '../support/stack.js';
+import { startHub, startPost, viaPort } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
 const HUB_PW = 'hub-secret';
@@ -26,13 +26,13 @@ t.test('external mosquitto: restart mid-transfer, unknown post', { skip: mosquit
   });
   t.teardown(() => mosq.stop());
   const { logger, lines } = collectingLogger();
-  const hub = await startHub({ dir, logger, broker: { mode: 'external', url: mosq.url, username: 'chasqui-hub', password: HUB_PW } });
+  const hub = await startHub({ dir, logger, broker: { mode: 'external', url: mosq.url, ca: mosq.ca, username: 'chasqui-hub', password: HUB_PW } });
   t.teardown(() => hub.stop());
   hub.posts.register('post-m', 'Puesto M', POST_PW);
   const link = new LinkEmulator({ target: { host: '127.0.0.1', port: mosq.port }, upRateBps: 2_000_000, downRateBps: 2_000_000, latencyMs: 20, lossRate: 0 });
   const linkPort = await link.start();
   t.teardown(() => link.stop());
-  const post = await startPost({ dir, postId: 'post-m', url: `mqtt://127.0.0.1:${linkPort}`, password: POST_PW, link: { expectedRateBps: 2_000_000 } });
+  const post = await startPost({ dir, postId: 'post-m', url: viaPort(mosq.url, linkPort), password: POST_PW, link: { expectedRateBps: 2_000_000 } });
   t.teardown(() => post.stop());
 
   await t.test('a case survives a broker restart in the middle of its transfer', async (t) => {
@@ -47,7 +47,7 @@ t.test('external mosquitto: restart mid-transfer, unknown post', { skip: mosquit
   });
 
   await t.test('a post the hub has not registered is ignored', async (t) => {
-    const ghost = await mqtt.connectAsync(mosq.url, { username: 'post-ghost', password: POST_PW, clientId: 'ghost', protocolVersion: 4 });
+    const ghost = await mqtt.connectAsync(mosq.url, { username: 'post-ghost', password: POST_PW, clientId: 'ghost', protocolVersion: 4, ...mosq.clientOptions });
     const chunk = encode({ type: 'chunk', transferId: Buffer.alloc(32, 1), kind: 1, priority: 0, totalSize: 2000, chunkSize: 4096, index: 0, payload: Buffer.alloc(2000) });
     await ghost.publishAsync(upTopic('post-ghost'), chunk, { qos: 1 });
     await ghost.endAsync();

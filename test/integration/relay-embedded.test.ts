@@ -13,6 +13,7 @@ import { postClientId } from '../../hub/broker/embedded-broker.js';
 import { collectingLogger } from '../support/logger.js';
 import { sharedFile, tempDir } from '../support/paths.js';
 import { startPair } from '../support/stack.js';
+import { testTls } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
 
 const ECG = [
@@ -22,7 +23,7 @@ const ECG = [
 const PHOTO = { name: 'piel.jpg', mediaType: 'image/jpeg', bytes: sharedFile('photos/Sumo_Museum.jpg') };
 
 /** A compromised post: post-a's own credentials, in a second session of its own. */
-const AS_POST_A = { clientId: postClientId('post-a', 'rogue'), protocolVersion: 4 as const, reconnectPeriod: 0 };
+const AS_POST_A = { clientId: postClientId('post-a', 'rogue'), protocolVersion: 4 as const, reconnectPeriod: 0, ...testTls().clientOptions };
 
 const delivered = (post: Post, caseId: string) => () => post.cases.get(caseId)?.status.state === 'delivered';
 
@@ -108,7 +109,7 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
 
   await t.test('a post cannot take over another session by naming its client id', async (t) => {
     for (const clientId of [postClientId('post-b'), postClientId('post-b', 'x'), 'post-post-ab', 'chasqui-hub']) {
-      const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, clientId, reconnectPeriod: 0, protocolVersion: 4 }).then(
+      const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, clientId, reconnectPeriod: 0, protocolVersion: 4, ...testTls().clientOptions }).then(
         (c) => c.endAsync().then(() => null),
         (e: Error) => e,
       );
@@ -117,7 +118,7 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
   });
 
   await t.test('a wrong password never gets in', async (t) => {
-    const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password: 'wrong', clientId: postClientId('post-a'), reconnectPeriod: 0, protocolVersion: 4 }).then(
+    const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password: 'wrong', clientId: postClientId('post-a'), reconnectPeriod: 0, protocolVersion: 4, ...testTls().clientOptions }).then(
       (c) => c.endAsync().then(() => null),
       (e: Error) => e,
     );

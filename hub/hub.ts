@@ -95,13 +95,14 @@ export function buildHub(deps: HubDeps): Hub {
   const clock = deps.clock ?? systemClock;
   const log = logger.child({ mod: 'hub' });
   const cie10 = deps.cie10 ?? loadCie10();
+  // Before the database opens: a refused link setting throws here and leaves nothing open.
+  const tls = hubTls(config);
   const db = openDatabase(join(config.dataDir, 'hub.sqlite'), { maxPageCount: deps.maxPageCount });
   const posts = new PostRegistry(db, clock);
   const cases = new HubCaseStore(db);
   const threads = new CaseThreads(db);
   const router = new Router({ db, cases, roster: new Roster(config.routing), limits: config.routing.sla, rules: config.routing.rules, clock });
   const b = config.broker;
-  const tls = hubTls(config);
   // The embedded broker and the hub's own client share a secret that lives only in memory.
   const hubPassword = b.mode === 'embedded' ? randomBytes(24).toString('base64url') : (b.password ?? '');
   const broker = b.mode === 'embedded'

@@ -4,7 +4,8 @@
  * seconds, while the post process is killed with SIGKILL at random moments
  * and started again. The hub must end with exactly 50 cases, every attachment
  * byte-identical, and the post must show all 50 delivered. Run against the
- * embedded aedes broker and against a real mosquitto.
+ * embedded aedes broker and against a real mosquitto, both over TLS (the
+ * emulator is a TCP proxy, so every cut breaks a TLS session too).
  */
 import t, { type Test } from 'tap';
 import type { Hub } from '../../hub/hub.js';
@@ -28,6 +29,7 @@ async function runChaos(t: Test, hub: Hub, dir: string, password: string): Promi
   });
   const linkPort = await link.start();
   const config = postConfig({ dir, postId: POST, url: viaPort(hub.brokerUrl(), linkPort), password, link: { expectedRateBps: 2_000_000 } });
+  t.match(config.hub.url, /^mqtts:\/\//, 'the post reaches the broker over TLS');
   const post = new PostProcess({ ...config, http: { host: '127.0.0.1', port: await freePort() } }, dir);
   let killing = true;
   t.teardown(async () => {

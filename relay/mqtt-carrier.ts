@@ -94,7 +94,7 @@ export class MqttCarrier implements Carrier {
       if (isUntrustedCertificate(err)) {
         // Retried, since the real hub may be back behind the same address, but never quietly.
         o.logger.error({ code: 'CHASQUI_ERR_TLS_UNTRUSTED', tlsCode: (err as { code?: unknown }).code, err: err.message, url },
-          'broker refused: its certificate is not the pinned one; nothing was sent');
+          'broker refused: its certificate does not verify against the pin; nothing was sent');
       } else {
         o.logger.warn({ err: err.message, code: (err as { code?: unknown }).code }, 'mqtt error');
       }

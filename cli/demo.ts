@@ -54,7 +54,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   const devices = await startDemoDevices(join(dir, 'devices'), Number(values['bridge-port']), logger);
   const postConfig = loadConfig(PostConfigSchema, {
     overrides: {
-      postId: 'demo-post', dataDir: join(dir, 'post'), hub: { url: brokerUrl, password, identity: formatPublicIdentity(hub.identity) }, http: { port: Number(values['http-port']) },
+      postId: 'demo-post', dataDir: join(dir, 'post'), hub: { url: brokerUrl, password, identity: formatPublicIdentity(hub.identity), ca: hub.brokerCa() }, http: { port: Number(values['http-port']) },
       bridge: { url: devices.url },
     },
   });
@@ -67,7 +67,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   process.stdout.write(`Chasqui demo running (data in ${shown(dir)}; \`npm run demo -- --fresh\` starts afresh)
   post  ${postUrl}/api/cases      the post's cases and where each one is (${submitted} sample cases submitted)
   hub   ${hubUrl}/          the specialists' app: sign in as "cardiologia" or "medicina" (or "operador" for the links), password "chasqui-demo"
-  broker ${brokerUrl}  (embedded aedes)
+  broker ${brokerUrl}  (embedded aedes, TLS; the post pins ${shown(hub.brokerCa() ?? '')})
   ${devices.summary}
   nurse app ${postUrl}/    sign in as "${nurse.username}" with password "${nurse.password}" (a demo account)
 Commands against this demo (its configs: ${shown(configs.post)}, ${shown(configs.hub)}):

@@ -1,5 +1,5 @@
-/** `chasqui hub …`: run the hub, register posts, write files for an external Mosquitto. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+/** `chasqui hub …`: make its certificate, run the hub, register posts, write files for an external Mosquitto. */
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.js';
@@ -12,6 +12,8 @@ import { fingerprint, formatPublicIdentity } from '../protocol/identity.js';
 import { loadOrCreateIdentity } from '../relay/identity-file.js';
 import { mosquittoAclFile, mosquittoConf } from '../hub/broker/mosquitto-files.js';
 import { PostRegistry } from '../hub/posts/post-registry.js';
+import { defaultHubTlsFiles, ensureHubCertificate, type HubCertificate, type HubTlsFiles } from '../hub/tls/hub-certificate.js';
+import { hubTls } from '../hub/tls/hub-tls.js';
 import { hubUserCommand } from './hub-user-commands.js';
 import { databaseAnswers, runUntilSignal, systemdSupervisor } from './lifecycle.js';
 
@@ -25,12 +27,15 @@ export async function hubCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
-      config: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, identity: { type: 'string' }, reinstate: { type: 'boolean' },
+      config: { type: 'string' }, password: { type: 'string' }, force: { type: 'boolean' }, identity: { type: 'string' }, reinstate: { type: 'boolean' },
+      // add-post: the post's display name; init: a DNS name posts reach the hub by (repeatable).
+      name: { type: 'string', multiple: true }, ip: { type: 'string', multiple: true },
     },
   });
   const config = hubConfig(values.config);
   const [sub, arg] = positionals;
-  if (sub === 'add-post') return addPost(config, arg, { name: values.name, password: values.password, identity: values.identity, reinstate: values.reinstate });
+  if (sub === 'init') return init(config, { names: values.name ?? [], ips: values.ip ?? [], force: values.force === true });
+  if (sub === 'add-post') return addPost(config, arg, { name: values.name?.[0], password: values.password, identity: values.identity, reinstate: values.reinstate });
   if (sub === 'post-identity') return postIdentity(config, arg, positionals[2]);
   if (sub === 'identity') return printHubIdentity(config);
   if (sub === 'revoke-post') return revokePost(config, arg);
@@ -43,6 +48,26 @@ export async function hubCommand(argv: string[]): Promise<number> {
   await hub.start().catch((err: unknown) => { systemd.close(); throw err; });
   systemd.ready();
   return runUntilSignal(() => hub.stop(), logger, systemd);
+}
+
+/** The hub's key and certificate: made once, kept after (`--force` replaces them; every post must then get the new one). */
+function init(config: HubConfig, o: { names: string[]; ips: string[]; force: boolean }): number {
+  const cert = ensureHubCertificate({ files: ownTlsFiles(config), names: o.names, ips: o.ips, force: o.force });
+  // The signing and sealing keys are never replaced by --force: every post's pin of them would break.
+  const id = hubIdentity(config);
+  const kept = cert.created ? 'created' : 'kept (chasqui hub init --force replaces it)';
+  process.stdout.write([
+    `hub certificate: ${cert.certFile} ${kept}`,
+    `private key:     ${cert.keyFile} (0600, never leaves the hub)`,
+    `SHA-256 fingerprint: ${cert.fingerprint256}`,
+    `names: ${cert.subjectAltName}`,
+    `valid until: ${cert.validTo}`,
+    `each post pins this certificate: scripts/provision-post.sh ... --hub-ca ${cert.certFile}`,
+    `hub keys (posts seal to them and check what the hub signs): ${formatPublicIdentity(id)}`,
+    `keys fingerprint: ${fingerprint(id)}; each post gets them with provision-post.sh ... --hub-identity LINE`,
+    '',
+  ].join('\n'));
+  return 0;
 }
 
 function withRegistry<T>(config: HubConfig, fn: (posts: PostRegistry) => T): T {
@@ -70,8 +95,13 @@ function addPost(config: HubConfig, postId: string | undefined, o: { name?: stri
     if (identity) posts.setIdentity(postId, identity);
     return secret;
   });
-  const snippet = { postId, hub: { url: 'mqtt://HUB-ADDRESS:1883', password: pw, identity: formatPublicIdentity(hubIdentity(config)) } };
+  const cert = pinnedCertificate(config);
+  const snippet = { postId, hub: { url: 'mqtts://HUB-ADDRESS:8883', ca: '/etc/chasqui/hub-ca.pem', password: pw, identity: formatPublicIdentity(hubIdentity(config)) } };
   process.stdout.write(`${JSON.stringify(snippet, null, 2)}\n`);
+  // Beside the JSON, so the JSON stays machine-readable.
+  process.stderr.write(cert
+    ? `hub.ca is a copy of ${cert.certFile} (SHA-256 ${cert.fingerprint256}); provision-post.sh --hub-ca ${cert.certFile} installs it\n`
+    : 'hub.ca: the PEM certificate of the broker (broker.ca), which the post pins\n');
   if (!identity) process.stderr.write(`then, with the line \`chasqui post identity\` prints on the box: chasqui hub post-identity ${postId} LINE\n`);
   return 0;
 }
@@ -105,6 +135,17 @@ function revokePost(config: HubConfig, postId: string | undefined): number {
   return 0;
 }
 
+/** The certificate posts pin: the embedded broker's (made if absent), or the external broker's `broker.ca`. */
+function pinnedCertificate(config: HubConfig): HubCertificate | undefined {
+  const tls = hubTls(config);
+  return tls.listener ? tls.prepare() : undefined;
+}
+
+function ownTlsFiles(config: HubConfig): HubTlsFiles {
+  const d = defaultHubTlsFiles(config.dataDir);
+  return { certFile: config.broker.tls.cert ?? d.certFile, keyFile: config.broker.tls.key ?? d.keyFile };
+}
+
 function writeMosquittoFiles(config: HubConfig, dir: string | undefined): number {
   if (!dir) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub mosquitto-files DIR');
   const out = resolve(dir);
@@ -114,11 +155,18 @@ function writeMosquittoFiles(config: HubConfig, dir: string | undefined): number
     const lines = new PostRegistry(db).mosquittoLines();
     writeFileSync(join(out, 'passwd'), `${lines.join('\n')}\n`, { mode: 0o600 });
     writeFileSync(join(out, 'acl'), mosquittoAclFile(config.broker.username));
+    // Mosquitto serves the hub's own pair, so posts and the hub pin the one certificate `chasqui hub init` made.
+    const cert = ensureHubCertificate({ files: ownTlsFiles(config) });
+    const tls = { certFile: join(out, 'hub-cert.pem'), keyFile: join(out, 'hub-key.pem') };
+    copyFileSync(cert.certFile, tls.certFile);
+    copyFileSync(cert.keyFile, tls.keyFile);
+    chmodSync(tls.keyFile, 0o600);
     writeFileSync(join(out, 'mosquitto.conf'), mosquittoConf({
-      host: '0.0.0.0', port: 1883, passwordFile: join(out, 'passwd'), aclFile: join(out, 'acl'), persistenceDir: join(out, 'data'),
+      host: '0.0.0.0', port: 8883, passwordFile: join(out, 'passwd'), aclFile: join(out, 'acl'), persistenceDir: join(out, 'data'), tls,
     }));
-    process.stdout.write(`wrote passwd (${lines.length} posts), acl and mosquitto.conf to ${out}\n` +
-      `add the hub account with: mosquitto_passwd ${join(out, 'passwd')} ${config.broker.username}\n`);
+    process.stdout.write(`wrote passwd (${lines.length} posts), acl, mosquitto.conf and the hub's certificate and key (0600) to ${out}\n` +
+      `add the hub account with: mosquitto_passwd ${join(out, 'passwd')} ${config.broker.username}\n` +
+      `the hub pins it with broker.ca ${cert.certFile}, posts with hub.ca (SHA-256 ${cert.fingerprint256})\n`);
     return 0;
   } finally {
     db.close();

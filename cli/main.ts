@@ -17,6 +17,9 @@ const HELP = () => `chasqui — store-and-forward telemedicine for rural health 
 
 Usage:
   chasqui hub [--config FILE]                  run the regional hub (broker, ingest, API)
+  chasqui hub init [--name DNS]... [--ip IP]... [--force]
+                                               make the hub's TLS key and certificate (kept if present);
+                                               prints the SHA-256 fingerprint posts pin
   chasqui hub add-post ID [--name NAME] [--identity POST-KEYS] [--reinstate]
                                                register a post, or re-key it (its open sessions are cut);
                                                --reinstate registers a revoked id again

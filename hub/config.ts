@@ -14,8 +14,17 @@ export const HubConfigSchema = Type.Object(
       {
         mode: Type.Union([Type.Literal('embedded'), Type.Literal('external')], { default: 'embedded' }),
         host: Type.String({ default: '0.0.0.0', description: 'Embedded broker: listen address.' }),
-        port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883, description: 'Embedded broker: listen port.' }),
-        url: Type.Optional(Type.String({ description: 'External broker URL, e.g. mqtt://broker:1883.' })),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8883, description: 'Embedded broker: listen port (8883: MQTT over TLS).' }),
+        tls: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true, description: 'Embedded broker: TLS on the listener. false is allowed only with a loopback broker.host.' }),
+            cert: Type.Optional(Type.String({ description: 'PEM certificate; default <dataDir>/tls/hub-cert.pem, made by `chasqui hub init` or on first start.' })),
+            key: Type.Optional(Type.String({ description: 'PEM private key; default <dataDir>/tls/hub-key.pem (0600).' })),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        url: Type.Optional(Type.String({ description: 'External broker URL, e.g. mqtts://broker:8883 (mqtt:// only to loopback).' })),
+        ca: Type.Optional(Type.String({ description: 'External broker: PEM file of its pinned certificate or CA; required for mqtts://.' })),
         username: Type.String({ default: 'chasqui-hub', description: 'The hub\'s broker account.' }),
         password: Type.Optional(Type.String({ description: 'External broker: the hub account\'s password.' })),
         maxPacketBytes: Type.Integer({

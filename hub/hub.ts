@@ -5,6 +5,7 @@
  * takes them down in reverse.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Clock } from '../lib/clock.js';
@@ -23,6 +24,7 @@ import { loadOrCreateIdentity } from '../relay/identity-file.js';
 import { Trust } from '../relay/trust.js';
 import type { Identity } from '../protocol/identity.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
+import { hubTls } from './tls/hub-tls.js';
 import { acceptsFromPost, ingestFromPost } from './cases/case-ingest.js';
 import { HubCaseStore } from './cases/case-store.js';
 import { CaseThreads } from './cases/case-threads.js';
@@ -78,6 +80,8 @@ export type Hub = {
   broker: EmbeddedBroker | undefined;
   /** The broker URL posts should use (the embedded broker's real port once started). */
   brokerUrl(): string;
+  /** The certificate posts pin (`hub.ca`): the embedded broker's, or `broker.ca` for an external one; none when plain. */
+  brokerCa(): string | undefined;
   sendToPost(postId: string, msg: DownwardMessage): { id: string };
   /** A specialist's answer or question for a case, down to its post (recorded in the case's thread). */
   sendCounterReference: ReturnType<typeof counterReferenceSender>;
@@ -101,6 +105,8 @@ export function buildHub(deps: HubDeps): Hub {
   const clock = deps.clock ?? systemClock;
   const log = logger.child({ mod: 'hub' });
   const cie10 = deps.cie10 ?? loadCie10();
+  // Before the database opens: a refused link setting throws here and leaves nothing open.
+  const tls = hubTls(config);
   const db = openDatabase(join(config.dataDir, 'hub.sqlite'), { maxPageCount: deps.maxPageCount });
   const posts = new PostRegistry(db, clock);
   const identity = loadOrCreateIdentity(config.dataDir, HUB_IDENTITY_NAME);
@@ -117,6 +123,10 @@ export function buildHub(deps: HubDeps): Hub {
         limits: { maxPacketBytes: b.maxPacketBytes, preAuthBytes: b.preAuthBytes },
         throttle: { limiter: { maxFailures: b.logins.maxFailures, windowMs: b.logins.windowMs, lockMs: b.logins.lockMs }, maxInFlight: b.logins.maxConcurrentChecks },
         onEvent: (e) => linksMetrics.countBroker(e),
+        // Read at start, once the certificate exists (made on first start when absent).
+        get tls() {
+          return tls.listener ? { cert: readFileSync(tls.listener.certFile), key: readFileSync(tls.listener.keyFile) } : undefined;
+        },
       })
     : undefined;
   // A post revoked or re-keyed by the CLI loses its open sessions within one poll.
@@ -129,9 +139,11 @@ export function buildHub(deps: HubDeps): Hub {
   });
   if (!broker && !b.url) throw new ChasquiError('CHASQUI_ERR_CONFIG', 'broker.url is required when broker.mode is "external"');
   let brokerPort = b.port;
-  const brokerUrl = () => (broker ? `mqtt://${b.host === '0.0.0.0' ? '127.0.0.1' : b.host}:${brokerPort}` : b.url!);
+  // Over TLS even to itself, pinning its own certificate: the same path as every post's, and no plain listener to keep to loopback.
+  const brokerUrl = () => (broker ? `${tls.listener ? 'mqtts' : 'mqtt'}://${b.host === '0.0.0.0' ? '127.0.0.1' : b.host}:${brokerPort}` : b.url!);
   const carrier = new MqttCarrier({
-    url: brokerUrl, clientId: HUB_CLIENT_ID, username: b.username, password: hubPassword, subscriptions: [ALL_UP, ALL_HEALTH],
+    url: brokerUrl, ca: tls.pin, settings: { ca: 'broker.ca', url: 'broker.url' },
+    clientId: HUB_CLIENT_ID, username: b.username, password: hubPassword, subscriptions: [ALL_UP, ALL_HEALTH],
     keepaliveS: config.link.keepaliveS, reconnectMs: config.link.reconnectMs, connectTimeoutMs: config.link.connectTimeoutMs,
     logger: log.child({ mod: 'mqtt' }),
   });
@@ -201,8 +213,10 @@ export function buildHub(deps: HubDeps): Hub {
 
   let slaTimer: NodeJS.Timeout | undefined;
   return {
-    config, db, relay, identity, cases, threads, router, links, posts, auth, app, broker, brokerUrl, sendToPost, sendCounterReference, markSeen, cie10,
+    config, db, relay, identity, cases, threads, router, links, posts, auth, app, broker, brokerUrl, brokerCa: () => tls.pin, sendToPost, sendCounterReference, markSeen, cie10,
     async start() {
+      const cert = tls.prepare();
+      if (cert) log.info({ cert: cert.certFile, fingerprint256: cert.fingerprint256, created: cert.created }, 'hub TLS certificate');
       if (broker) brokerPort = await broker.start();
       credentialWatch.start();
       await relay.start();

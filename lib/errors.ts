@@ -35,6 +35,10 @@ export const ERRORS = {
   CHASQUI_ERR_DEVICE_UNKNOWN: 'No known device protocol answered on that port',
   CHASQUI_ERR_CAPTURE_REJECTED: 'The ECG capture did not pass the signal-quality check',
   CHASQUI_ERR_CAPTURE_FAILED: 'The ECG capture could not be completed',
+  CHASQUI_ERR_TLS_CERT: 'A TLS certificate or key could not be created or read',
+  CHASQUI_ERR_TLS_PLAIN_REMOTE: 'A link without TLS is allowed only on loopback',
+  CHASQUI_ERR_TLS_NO_PIN: 'A TLS link needs a pinned certificate',
+  CHASQUI_ERR_TLS_UNTRUSTED: 'The peer\'s TLS certificate is not the pinned one',
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -11,7 +11,8 @@ export const PostConfigSchema = Type.Object(
     dataDir: Type.String({ default: './data/post', description: 'Where the SQLite database lives.' }),
     hub: Type.Object(
       {
-        url: Type.String({ default: 'mqtt://127.0.0.1:1883', description: 'The regional broker.' }),
+        url: Type.String({ default: 'mqtt://127.0.0.1:1883', description: 'The regional broker: mqtts://HUB:8883 (mqtt:// only to loopback).' }),
+        ca: Type.Optional(Type.String({ description: 'PEM file of the pinned hub certificate (or its CA), e.g. /etc/chasqui/hub-ca.pem; required for mqtts://.' })),
         password: Type.String({ minLength: 1, description: 'This post\'s broker password (from `chasqui hub add-post`).' }),
         // Optional for the commands that never touch the link (`chasqui post nurse …`); the post itself refuses to start without it.
         identity: Type.Optional(Type.String({

@@ -80,6 +80,7 @@ export function buildPost(deps: PostDeps): Post {
     clientId: `post-${config.postId}`,
     username: config.postId,
     password: config.hub.password,
+    ca: config.hub.ca,
     subscriptions: [downTopic(config.postId)],
     keepaliveS: config.link.keepaliveS,
     reconnectMs: config.link.reconnectMs,

@@ -8,7 +8,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 usage() {
   cat <<'HELP'
 Usage: scripts/provision-post.sh --host pi@10.0.0.5 --post-id yarinacocha-1 \
-         --hub-url mqtts://hub.example.pe:8883 --hub-password-file FILE \
+         --hub-url mqtts://hub.example.pe:8883 --hub-password-file FILE --hub-ca FILE \
          [--ssh-opts "OPTS"] [--tarball chasqui-X.Y.Z.tgz] [--http-host 0.0.0.0] [--http-port 8080] [--local]
 
 On the post (as root, or through passwordless sudo):
@@ -19,16 +19,20 @@ On the post (as root, or through passwordless sudo):
   2. the system user `chasqui` (no login, in group dialout for the serial ports).
   3. /etc/chasqui (root:chasqui 0750), /var/lib/chasqui (chasqui 0750), /opt/chasqui/releases.
   4. the release tarball into /opt/chasqui/releases/X.Y.Z, production dependencies, `current`.
-  5. /etc/chasqui/post.json (0640 root:chasqui) from the arguments; bridge.json if absent.
+  5. /etc/chasqui/hub-ca.pem (0640 root:chasqui), the hub certificate the post pins (hub.ca),
+     and /etc/chasqui/post.json (0640 root:chasqui) from the arguments; bridge.json if absent.
   6. the units chasqui-bridge and chasqui-post, enabled and started; waits for /healthz.
-`chasqui hub add-post ID` at the hub prints the post id and the password to put in FILE.
+`chasqui hub add-post ID` at the hub prints the post id and the password to put in FILE;
+`chasqui hub init` prints where the hub's certificate (--hub-ca FILE) is, and its SHA-256
+fingerprint to compare with the one this script prints. The link is TLS: mqtt:// (plain) is
+refused unless the hub is on the post's own loopback.
 Running it again is safe: it keeps the user and directories and rewrites post.json.
 Environment (tests): CHASQUI_PREFIX, CHASQUI_ETC, CHASQUI_STATE, CHASQUI_UNIT_DIR, CHASQUI_USER,
 CHASQUI_RESTART_CMD (starts the post where systemd is not PID 1).
 HELP
 }
 
-POST_ID='' HUB_URL='' PASSWORD_FILE='' TARBALL='' HTTP_HOST='' HTTP_PORT=8080
+POST_ID='' HUB_URL='' PASSWORD_FILE='' HUB_CA='' TARBALL='' HTTP_HOST='' HTTP_PORT=8080
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --host) need_value "$@"; CHASQUI_HOST="$2"; shift 2 ;;
@@ -37,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --post-id) need_value "$@"; POST_ID="$2"; shift 2 ;;
     --hub-url) need_value "$@"; HUB_URL="$2"; shift 2 ;;
     --hub-password-file) need_value "$@"; PASSWORD_FILE="$2"; shift 2 ;;
+    --hub-ca) need_value "$@"; HUB_CA="$2"; shift 2 ;;
     --tarball) need_value "$@"; TARBALL="$2"; shift 2 ;;
     --http-host) need_value "$@"; HTTP_HOST="$2"; shift 2 ;;
     --http-port) need_value "$@"; HTTP_PORT="$2"; shift 2 ;;
@@ -48,6 +53,18 @@ require_target
 # The same pattern as postId in node/config.ts: it is also the post's MQTT username.
 [[ "$POST_ID" =~ ^[a-z0-9][a-z0-9-]{0,62}$ ]] || die "--post-id must be lowercase letters, digits and dashes"
 [[ "$HUB_URL" =~ ^mqtts?://[^[:space:]]+$ ]] || die "--hub-url must be mqtt://HOST:PORT or mqtts://HOST:PORT"
+# The same rule as relay/link-security.ts: a plain link only to loopback, TLS only with a pinned certificate.
+hub_host=${HUB_URL#*://}; hub_host=${hub_host%%/*}; hub_host=${hub_host##*@}
+if [[ "$hub_host" == \[* ]]; then hub_host=${hub_host%%]*}; hub_host=${hub_host#\[}; else hub_host=${hub_host%%:*}; fi
+if [[ "$HUB_URL" == mqtt://* ]]; then
+  [[ "$hub_host" =~ ^(127\.[0-9.]+|localhost|::1)$ ]] || die "--hub-url $HUB_URL is plain MQTT to $hub_host: the password and patient data would cross the link unencrypted; use mqtts://$hub_host:8883 with --hub-ca FILE"
+else
+  [[ -n "$HUB_CA" ]] || die "--hub-url $HUB_URL needs --hub-ca FILE: the hub's certificate (chasqui hub init prints where it is)"
+fi
+if [[ -n "$HUB_CA" ]]; then
+  [[ -r "$HUB_CA" ]] || die "--hub-ca $HUB_CA is not readable"
+  grep -q -- '-----BEGIN CERTIFICATE-----' "$HUB_CA" || die "--hub-ca $HUB_CA holds no PEM certificate"
+fi
 [[ -r "$PASSWORD_FILE" ]] || die "--hub-password-file FILE is required and must be readable"
 [[ "$HTTP_PORT" =~ ^[0-9]+$ ]] || die "--http-port must be a number"
 if [[ -z "$TARBALL" ]]; then
@@ -62,12 +79,14 @@ STATE_DIR="${CHASQUI_STATE:-/var/lib/chasqui}"
 config=$(mktemp); trap 'rm -f "$config"' EXIT
 chmod 600 "$config"
 http="\"port\": $HTTP_PORT"; [[ -z "$HTTP_HOST" ]] || http="\"host\": $(json_string "$HTTP_HOST"), $http"
-printf '{\n  "postId": %s,\n  "dataDir": %s,\n  "hub": { "url": %s, "password": %s },\n  "http": { %s }\n}\n' \
-  "$(json_string "$POST_ID")" "$(json_string "$STATE_DIR/post")" "$(json_string "$HUB_URL")" "$(json_string "$password")" "$http" > "$config"
+ETC_DIR="${CHASQUI_ETC:-/etc/chasqui}"
+ca=''; [[ -z "$HUB_CA" ]] || ca=", \"ca\": $(json_string "$ETC_DIR/hub-ca.pem")"
+printf '{\n  "postId": %s,\n  "dataDir": %s,\n  "hub": { "url": %s%s, "password": %s },\n  "http": { %s }\n}\n' \
+  "$(json_string "$POST_ID")" "$(json_string "$STATE_DIR/post")" "$(json_string "$HUB_URL")" "$ca" "$(json_string "$password")" "$http" > "$config"
 
 # shellcheck disable=SC2016
 BODY='
-tgz="$1"; cfg="$2"; trap "rm -f \"$tgz\" \"$cfg\"" EXIT
+tgz="$1"; cfg="$2"; hubca="${3:-}"; trap "rm -f \"$tgz\" \"$cfg\" ${hubca:+\"$hubca\"}" EXIT
 node_major() { node -p "process.versions.node.split(\".\")[0]" 2>/dev/null || echo 0; }
 say "1/6 Node.js"
 if [ "$(node_major)" -ge 24 ]; then
@@ -105,6 +124,10 @@ if [ "$rc" = 2 ]; then v=$(basename "$(readlink "$PREFIX/current")"); elif [ "$r
 switch_current "$PREFIX" "$PREFIX/releases/$v"
 say "release $v is current"
 say "5/6 configuration"
+if [ -n "$hubca" ]; then
+  install -m 0640 -o root -g "$SVC_USER" "$hubca" "$ETC/hub-ca.pem"
+  say "hub certificate $ETC/hub-ca.pem: $(openssl x509 -in "$ETC/hub-ca.pem" -noout -fingerprint -sha256 2>/dev/null || echo "(openssl not here to print its fingerprint)")"
+fi
 install -m 0640 -o root -g "$SVC_USER" "$cfg" "$ETC/post.json"
 [ -e "$ETC/bridge.json" ] || { printf "{ \"ports\": [] }\n" > "$ETC/bridge.json"; chown "root:$SVC_USER" "$ETC/bridge.json"; chmod 0640 "$ETC/bridge.json"; }
 say "6/6 services"
@@ -132,5 +155,11 @@ remote_tgz="/tmp/chasqui-release-$stamp.tgz" remote_cfg="/tmp/chasqui-post-$stam
 log "provisioning ${CHASQUI_HOST:-this machine} as post $POST_ID with $(basename "$TARBALL")"
 copy_to_post "$TARBALL" "$remote_tgz"
 copy_to_post "$config" "$remote_cfg"
-run_remote_script "$(remote_env)$REMOTE_LIB$BODY" "$remote_tgz" "$remote_cfg"
+remote_ca=''
+if [[ -n "$HUB_CA" ]]; then
+  remote_ca="/tmp/chasqui-hub-ca-$stamp.pem"
+  copy_to_post "$HUB_CA" "$remote_ca"
+  log "hub certificate $(openssl x509 -in "$HUB_CA" -noout -fingerprint -sha256 2>/dev/null || basename "$HUB_CA")"
+fi
+run_remote_script "$(remote_env)$REMOTE_LIB$BODY" "$remote_tgz" "$remote_cfg" "$remote_ca"
 log "done"

@@ -7,7 +7,7 @@
  * never a broker crash.
  */
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../lib/clock.js';
 import type { ErrorCode } from '../../lib/errors.js';
@@ -17,6 +17,7 @@ import { PostSessions, type SessionInfo } from './broker-sessions.js';
 import { GatedConnection, type Socketish } from './gated-connection.js';
 import { LoginThrottle, OncePer, type ThrottleOptions, type ThrottleStats } from './login-throttle.js';
 import { DEFAULT_GATE_LIMITS, type GateCut, type GateLimits } from './packet-gate.js';
+import { brokerListener, type ListenerTls } from './broker-listener.js';
 
 export type { BrokerAuth } from './broker-login.js';
 export { postClientId } from './broker-login.js';
@@ -28,6 +29,8 @@ export type EmbeddedBrokerOptions = {
   host: string; port: number; auth: BrokerAuth; logger: Logger;
   limits?: Partial<GateLimits>; throttle?: Partial<ThrottleOptions>; clock?: Clock;
   onEvent?: (e: BrokerEvent) => void;
+  /** The hub's key and certificate; without them the broker listens plain, on loopback only. */
+  tls?: ListenerTls | undefined;
 };
 
 type Authed = { chasquiUser?: BrokerUser };
@@ -102,7 +105,7 @@ export class EmbeddedBroker {
     aedes.on('clientError', (client, err) => logger.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (client, err) => logger.debug({ clientId: client?.id, err: err.message }, 'connection error'));
     this.aedes = aedes;
-    this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server = brokerListener({ host: this.opts.host, tls: this.opts.tls, logger }, (stream) => this.accept(stream as Socketish));
     const server = this.server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

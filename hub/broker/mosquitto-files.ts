@@ -7,6 +7,7 @@
 import { pbkdf2Sync, randomBytes, createHash, timingSafeEqual } from 'node:crypto';
 import { ChasquiError } from '../../lib/errors.js';
 import { TOPIC_ROOT } from '../../protocol/topics.js';
+import { isLoopbackHost } from '../../relay/link-security.js';
 
 // Mosquitto 2.x's own defaults (src/password_mosq.c, mosquitto_passwd): any
 // other choice still verifies, but matching them keeps our lines
@@ -83,15 +84,23 @@ export function mosquittoAclFile(hubUser: string): string {
   ].join('\n');
 }
 
-export type MosquittoConfOptions = { port: number; host: string; passwordFile: string; aclFile: string; persistenceDir?: string };
+export type MosquittoConfOptions = {
+  port: number; host: string; passwordFile: string; aclFile: string; persistenceDir?: string;
+  /** The listener's PEM certificate and key; required unless `host` is loopback. */
+  tls?: { certFile: string; keyFile: string };
+};
 
 export function mosquittoConf(o: MosquittoConfOptions): string {
-  for (const p of [o.host, o.passwordFile, o.aclFile, o.persistenceDir ?? '']) checkConfValue(p);
+  for (const p of [o.host, o.passwordFile, o.aclFile, o.persistenceDir ?? '', o.tls?.certFile ?? '', o.tls?.keyFile ?? '']) checkConfValue(p);
+  if (!o.tls && !isLoopbackHost(o.host)) {
+    throw new ChasquiError('CHASQUI_ERR_TLS_PLAIN_REMOTE', `a Mosquitto listener on ${o.host} needs a certificate and key; plain MQTT is for loopback only`);
+  }
   return [
     '# Written by Chasqui (chasqui hub mosquitto-files).',
     // Mosquitto 2 otherwise keeps the first listener's security settings for all of them.
     'per_listener_settings false',
     `listener ${o.port} ${o.host}`,
+    ...listenerTls(o.tls),
     'allow_anonymous false',
     // The session belongs to the account: a post cannot take over another post's (or the hub's) session by naming its client id.
     'use_username_as_clientid true',
@@ -112,6 +121,17 @@ export function mosquittoConf(o: MosquittoConfOptions): string {
     'connection_messages true',
     '',
   ].join('\n');
+}
+
+/** certfile/keyfile/tls_version belong to the listener above them (mosquitto.conf(5), Mosquitto 2.0). */
+function listenerTls(tls: MosquittoConfOptions['tls']): string[] {
+  if (!tls) return [];
+  return [
+    `certfile ${tls.certFile}`,
+    `keyfile ${tls.keyFile}`,
+    // Since 2.0 a minimum, not the only version: TLS 1.3 is negotiated wherever the peer has it.
+    'tls_version tlsv1.2',
+  ];
 }
 
 function storeAndForwardLimits(): string[] {

@@ -15,6 +15,7 @@ import { encode } from '../../protocol/messages.js';
 import { upTopic } from '../../protocol/topics.js';
 import { tempDir } from '../support/paths.js';
 import { enrolPost, startHub } from '../support/stack.js';
+import { testTls } from '../support/tls.js';
 import { join } from 'node:path';
 import { waitFor } from '../support/wait.js';
 
@@ -26,7 +27,7 @@ export async function hubIngest(opts: { posts: number; bundleBytes: number; chun
       Array.from({ length: opts.posts }, async (_, p) => {
         const postId = `ingest-${p}`;
         const { password, hubIdentity } = enrolPost(hub, dir, postId);
-        const client = await mqtt.connectAsync(hub.brokerUrl(), { username: postId, password, clientId: postClientId(postId), protocolVersion: 4 });
+        const client = await mqtt.connectAsync(hub.brokerUrl(), { username: postId, password, clientId: postClientId(postId), protocolVersion: 4, ...testTls().clientOptions });
         const bundle = buildBundle(
           { kind: 'case', id: `c-${p}`, origin: postId, createdAt: new Date().toISOString(), priority: 'routine', body: {}, attachments: [{ name: 'x.jpg', mediaType: 'image/jpeg', bytes: randomBytes(opts.bundleBytes) }] },
           { maxBytes: 1 << 30 },

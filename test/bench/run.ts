@@ -6,7 +6,7 @@
  * `--photo-only` just the clinical photo pipeline.
  */
 import { cpus, totalmem } from 'node:os';
-import { deliveryAndOverhead, goodputUnderOutages, urgentBehindBacklog } from './link-bench.js';
+import { deliveryAndOverhead, goodputUnderOutages, reconnectCost, urgentBehindBacklog } from './link-bench.js';
 import { hubIngest } from './ingest-bench.js';
 import { ecgCompression, ecgTable } from './ecg-bench.js';
 import { photoBench } from './photo-bench.js';
@@ -59,6 +59,15 @@ async function main() {
   const d = await deliveryAndOverhead();
   log(`300 KB case: ${f(d.seconds, 1)} s vs ideal ${f(d.idealSeconds, 1)} s (size/rate + 3 RTT) → ${f(d.deliveryVsIdeal)} × ideal   [target ≤ 1.15]`);
   log(`protocol overhead: wire bytes both ways / bundle bytes − 1 = ${f(d.overheadRatio, 4)}   [target ≤ 0.03]; wire / raw case size = ${f(d.wireVsRaw)}`);
+  // The same case on a plain loopback link: what TLS itself adds on the wire (records, handshake).
+  const plain = await deliveryAndOverhead({ plain: true });
+  const tlsOverhead = d.wireBytes / plain.wireBytes - 1;
+  log(`TLS overhead: wire bytes with TLS / without − 1 = ${f(tlsOverhead, 4)} (${d.wireBytes} B vs ${plain.wireBytes} B for the 300 KB case)`);
+  const resumed = await reconnectCost({ resumeTls: true });
+  const full = await reconnectCost({ resumeTls: false });
+  const plainReconnect = await reconnectCost({ resumeTls: false, plain: true });
+  log(`reconnect after a cut, first byte to CONNACK: TLS resumed ${f(resumed.bytes, 0)} B, ${f(resumed.roundTrips, 2)} RTT (${resumed.resumed}/${resumed.handshakes - 1} resumed); ` +
+    `full handshake ${f(full.bytes, 0)} B, ${f(full.roundTrips, 2)} RTT; plain ${f(plainReconnect.bytes, 0)} B, ${f(plainReconnect.roundTrips, 2)} RTT`);
 
   // One outage per three minutes of transfer, as the issue's link profile has it, 10 s each.
   const g = await goodputUnderOutages({ backlogBytes: 2_000_000, outagesAtS: [60, 240], outageS: 10 });
@@ -77,6 +86,11 @@ async function main() {
       'link.retransmit_bytes_per_outage': g.retransmitBytesPerOutage,
       'link.urgent_latency_s': u.latencySeconds,
       'link.urgent_latency_bound_s': u.bound,
+      'link.tls_overhead_ratio': tlsOverhead,
+      'link.reconnect_resumed_bytes': resumed.bytes,
+      'link.reconnect_resumed_round_trips': resumed.roundTrips,
+      'link.reconnect_full_handshake_bytes': full.bytes,
+      'link.reconnect_full_handshake_round_trips': full.roundTrips,
       'hub.ingest_chunks_per_s': ingest.chunksPerS,
       'crypto.seal_ms_per_mb': c.sealMsPerMb,
       'crypto.open_ms_per_mb': c.openMsPerMb,
@@ -85,6 +99,8 @@ async function main() {
       detail: {
         ...ecgDetail,
         'link.delivery_s': d.seconds, 'link.delivery_ideal_s': d.idealSeconds, 'link.wire_vs_raw': d.wireVsRaw,
+        'link.wire_bytes_tls': d.wireBytes, 'link.wire_bytes_plain': plain.wireBytes, 'link.delivery_vs_ideal_plain': plain.deliveryVsIdeal,
+        'link.reconnect_plain_bytes': plainReconnect.bytes, 'link.reconnect_plain_round_trips': plainReconnect.roundTrips,
         'link.outages': g.outages, 'link.urgent_own_transfer_s': u.ownTransferSeconds, 'hub.ingest_mb_per_s': ingest.mbPerS,
       },
     }, null, 2)}\n`);

@@ -1,5 +1,6 @@
 /** The `chasqui` command as a field engineer runs it: compiled, in its own process. */
 import t from 'tap';
+import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyMosquittoPasswd } from '../../hub/broker/mosquitto-files.js';
@@ -11,7 +12,7 @@ const run = runCli;
 t.test('--help explains every command; an unknown one is an error', async (t) => {
   const help = await run(['--help']);
   t.equal(help.code, 0);
-  for (const cmd of ['chasqui hub', 'add-post', 'mosquitto-files', 'chasqui post', 'submit', 'chasqui demo']) t.match(help.stdout, cmd);
+  for (const cmd of ['chasqui hub', 'hub init', 'add-post', 'mosquitto-files', 'chasqui post', 'submit', 'chasqui demo']) t.match(help.stdout, cmd);
   const bad = await run(['fly']);
   t.equal(bad.code, 2);
   t.match(bad.stderr, /unknown command "fly"/);
@@ -24,13 +25,43 @@ t.test('register a post, then write the files an external mosquitto needs', asyn
   writeFileSync(config, JSON.stringify({ dataDir: join(dir, 'hub') }));
   const added = await run(['hub', 'add-post', 'pucallpa-1', '--config', config]);
   t.equal(added.code, 0, added.stderr);
-  const snippet = JSON.parse(added.stdout) as { postId: string; hub: { password: string } };
+  const snippet = JSON.parse(added.stdout) as { postId: string; hub: { url: string; ca: string; password: string } };
   t.equal(snippet.postId, 'pucallpa-1');
+  t.match(snippet.hub, { url: /^mqtts:\/\/HUB-ADDRESS:8883$/, ca: '/etc/chasqui/hub-ca.pem' }, 'an mqtts URL and the pinned certificate');
+  t.match(added.stderr, `${join(dir, 'hub/tls/hub-cert.pem')} (SHA-256 `, 'names the certificate file to install on the post');
   const files = await run(['hub', 'mosquitto-files', join(dir, 'mq'), '--config', config]);
   t.equal(files.code, 0, files.stderr);
   const passwd = readFileSync(join(dir, 'mq/passwd'), 'utf8').trim();
   t.ok(verifyMosquittoPasswd(passwd, snippet.hub.password), 'mosquitto line verifies with the printed password');
   t.ok(existsSync(join(dir, 'mq/acl')) && existsSync(join(dir, 'mq/mosquitto.conf')));
+  const conf = readFileSync(join(dir, 'mq/mosquitto.conf'), 'utf8');
+  t.match(conf, `listener 8883 0.0.0.0\ncertfile ${join(dir, 'mq/hub-cert.pem')}\nkeyfile ${join(dir, 'mq/hub-key.pem')}\ntls_version tlsv1.2\n`);
+  t.equal(readFileSync(join(dir, 'mq/hub-cert.pem'), 'utf8'), readFileSync(join(dir, 'hub/tls/hub-cert.pem'), 'utf8'), 'Mosquitto serves the hub\'s certificate');
+  t.equal(statSync(join(dir, 'mq/hub-key.pem')).mode & 0o777, 0o600);
+});
+
+t.test('hub init makes the certificate once, prints its fingerprint, and keeps it unless --force', async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.teardown(cleanup);
+  const config = join(dir, 'hub.json');
+  writeFileSync(config, JSON.stringify({ dataDir: join(dir, 'hub') }));
+  const first = await run(['hub', 'init', '--name', 'hub.ucayali.pe', '--name', 'hub.local', '--ip', '10.0.0.5', '--config', config]);
+  t.equal(first.code, 0, first.stderr);
+  const certFile = join(dir, 'hub/tls/hub-cert.pem');
+  const x = new X509Certificate(readFileSync(certFile));
+  t.match(first.stdout, `hub certificate: ${certFile} created`);
+  t.match(first.stdout, `SHA-256 fingerprint: ${x.fingerprint256}`);
+  t.match(first.stdout, '--hub-ca');
+  for (const n of ['DNS:hub.ucayali.pe', 'DNS:hub.local', 'IP Address:10.0.0.5', 'DNS:localhost', 'IP Address:127.0.0.1']) t.ok(x.subjectAltName?.includes(n), n);
+  t.equal(statSync(join(dir, 'hub/tls/hub-key.pem')).mode & 0o777, 0o600, 'key 0600');
+  const again = await run(['hub', 'init', '--config', config]);
+  t.match(again.stdout, 'kept');
+  t.match(again.stdout, x.fingerprint256, 'the same certificate');
+  const forced = await run(['hub', 'init', '--force', '--config', config]);
+  t.match(forced.stdout, 'created');
+  t.not(new X509Certificate(readFileSync(certFile)).fingerprint256, x.fingerprint256, '--force replaced it');
+  const bad = await run(['hub', 'init', '--name', 'a,DNS:evil', '--force', '--config', config]);
+  t.match(bad.stderr, /CHASQUI_ERR_USAGE/);
 });
 
 t.test('keys are exchanged as one line each way: the post pins the hub, the hub records the post', async (t) => {

@@ -13,6 +13,7 @@ import type { Post } from '../../node/post.js';
 import { HubChild, type Mem } from '../support/hub-child-client.js';
 import { connectPacket, fixedHeader, pingreqPacket, publishHead, publishPacket } from '../support/mqtt-bytes.js';
 import { tempDir } from '../support/paths.js';
+import { brokerSocket, testTls } from '../support/tls.js';
 import { startPost } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
@@ -27,7 +28,7 @@ const BOUND = 16 * MB;
 function open(url: string): Promise<Socket> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const s = tcpConnect({ host: u.hostname, port: Number(u.port) }, () => resolve(s));
+    const s = brokerSocket(url, () => resolve(s));
     s.once('error', reject);
   });
 }

@@ -13,6 +13,7 @@ import type { ThrottleStats } from '../../hub/broker/login-throttle.js';
 import { HubChild } from '../support/hub-child-client.js';
 import { connectPacket } from '../support/mqtt-bytes.js';
 import { tempDir } from '../support/paths.js';
+import { brokerSocket, testTls } from '../support/tls.js';
 import { startPost } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
@@ -38,7 +39,7 @@ async function signIn(httpUrl: string): Promise<{ ms: number; status: number }> 
 function badLogin(url: string, password: string): Promise<number> {
   const u = new URL(url);
   return new Promise((resolve) => {
-    const s = tcpConnect({ host: u.hostname, port: Number(u.port) }, () => s.write(connectPacket({ clientId: postClientId('post-a', 'probe'), username: 'post-a', password })));
+    const s = brokerSocket(url, () => s.write(connectPacket({ clientId: postClientId('post-a', 'probe'), username: 'post-a', password })));
     let got = Buffer.alloc(0);
     s.on('data', (d: Buffer) => {
       got = Buffer.concat([got, d]);
@@ -50,7 +51,7 @@ function badLogin(url: string, password: string): Promise<number> {
 }
 
 function tryLogin(url: string, clientId: string, username: string, password: string): Promise<Error | null> {
-  return mqtt.connectAsync(url, { clientId, username, password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 30_000 })
+  return mqtt.connectAsync(url, { clientId, username, password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 30_000, ...testTls().clientOptions })
     .then((c) => c.endAsync(true).then(() => null), (e: Error) => e);
 }
 

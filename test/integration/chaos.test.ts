@@ -4,7 +4,8 @@
  * seconds, while the post process is killed with SIGKILL at random moments
  * and started again. The hub must end with exactly 50 cases, every attachment
  * byte-identical, and the post must show all 50 delivered. Run against the
- * embedded aedes broker and against a real mosquitto.
+ * embedded aedes broker and against a real mosquitto, both over TLS (the
+ * emulator is a TCP proxy, so every cut breaks a TLS session too).
  */
 import t, { type Test } from 'tap';
 import type { Hub } from '../../hub/hub.js';
@@ -15,20 +16,20 @@ import { PostProcess } from '../support/post-process.js';
 import { freePort } from '../support/ports.js';
 import { tempDir } from '../support/paths.js';
 import { asSent, sampleCase, submitBody } from '../support/sample-cases.js';
-import { enrolPost, postConfig, startHub } from '../support/stack.js';
+import { brokerTarget, enrolPost, postConfig, startHub, viaPort } from '../support/stack.js';
 import { delay, waitFor } from '../support/wait.js';
 
 const CASES = Number(process.env.TEST_CHAOS_CASES ?? 50);
 const POST = 'post-chaos';
 
 async function runChaos(t: Test, hub: Hub, dir: string, { password, hubIdentity }: { password: string; hubIdentity: string }): Promise<void> {
-  const [host, port] = hub.brokerUrl().replace('mqtt://', '').split(':');
   const link = new LinkEmulator({
-    target: { host: host!, port: Number(port) }, upRateBps: 16_000_000, downRateBps: 16_000_000, latencyMs: 20, lossRate: 0.01,
+    target: brokerTarget(hub), upRateBps: 16_000_000, downRateBps: 16_000_000, latencyMs: 20, lossRate: 0.01,
     outages: { meanIntervalMs: 4000, minDurationMs: 300, maxDurationMs: 1500 }, outageMode: 'reset', seed: 42,
   });
   const linkPort = await link.start();
-  const config = postConfig({ dir, postId: POST, url: `mqtt://127.0.0.1:${linkPort}`, password, hubIdentity, link: { expectedRateBps: 2_000_000 } });
+  const config = postConfig({ dir, postId: POST, url: viaPort(hub.brokerUrl(), linkPort), password, hubIdentity, link: { expectedRateBps: 2_000_000 } });
+  t.match(config.hub.url, /^mqtts:\/\//, 'the post reaches the broker over TLS');
   const post = new PostProcess({ ...config, http: { host: '127.0.0.1', port: await freePort() } }, dir);
   let killing = true;
   t.teardown(async () => {
@@ -111,7 +112,7 @@ t.test('50 cases through a failing link and a post killed at random: external mo
   const postPassword = 'post-secret-123';
   const hubPassword = 'hub-secret-456';
   const mosq = await startMosquitto({ users: [{ username: POST, password: postPassword }, { username: 'chasqui-hub', password: hubPassword }], hubUser: 'chasqui-hub', persistence: true });
-  const hub = await startHub({ dir, broker: { mode: 'external', url: mosq.url, username: 'chasqui-hub', password: hubPassword } });
+  const hub = await startHub({ dir, broker: { mode: 'external', url: mosq.url, ca: mosq.ca, username: 'chasqui-hub', password: hubPassword } });
   const enrolled = enrolPost(hub, dir, POST, { password: postPassword });
   t.teardown(async () => {
     await hub.stop();

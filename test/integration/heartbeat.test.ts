@@ -136,7 +136,7 @@ t.test('an external Mosquitto on the generated ACL carries a post\'s own heartbe
   const pw = { 'post-a': generatePassword(), 'post-b': generatePassword(), 'chasqui-hub': generatePassword() };
   const broker = await startMosquitto({ users: Object.entries(pw).map(([username, password]) => ({ username, password })), hubUser: 'chasqui-hub' });
   t.teardown(() => broker.stop());
-  const opts = (username: keyof typeof pw) => ({ username, password: pw[username], clientId: username, protocolVersion: 4 as const, reconnectPeriod: 0 });
+  const opts = (username: keyof typeof pw) => ({ username, password: pw[username], clientId: username, protocolVersion: 4 as const, reconnectPeriod: 0, ...broker.clientOptions });
   const hub = await mqtt.connectAsync(broker.url, opts('chasqui-hub'));
   const a = await mqtt.connectAsync(broker.url, opts('post-a'));
   t.teardown(() => Promise.all([hub.endAsync(true), a.endAsync(true)]));

@@ -1,13 +1,16 @@
 /**
  * The external-broker mode's security rests entirely on the files
  * hub/broker/mosquitto-files.ts writes. This runs a real Mosquitto on exactly
- * those files and checks, from real MQTT clients, that posts are confined.
+ * those files and checks, from real MQTT clients, that the listener is TLS
+ * only and that posts are confined.
  */
+import { connect as tlsConnect } from 'node:tls';
 import t from 'tap';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { generatePassword } from '../../hub/broker/credentials.js';
 import { ALL_UP, downTopic, upTopic } from '../../protocol/topics.js';
 import { mosquittoSkip, startMosquitto, type RunningMosquitto } from '../support/mosquitto.js';
+import { imposterTls, testTls } from '../support/tls.js';
 import { delay, waitFor } from '../support/wait.js';
 
 const HUB = 'chasqui-hub';
@@ -40,7 +43,10 @@ function clientsFor(t: { teardown(fn: () => unknown): void }, broker: RunningMos
 
 function options(username: string | undefined, password: string | undefined, extra: IClientOptions = {}): IClientOptions {
   // No reconnecting: a refused login must surface as one rejected promise, not a retry loop.
-  return { username, password, clientId: `${username ?? 'anon'}-${Math.random().toString(36).slice(2, 8)}`, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...extra };
+  return {
+    username, password, clientId: `${username ?? 'anon'}-${Math.random().toString(36).slice(2, 8)}`, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000,
+    ...testTls().clientOptions, ...extra,
+  };
 }
 
 /** "granted" or "refused (128)"; either is acceptable as long as nothing is delivered. */
@@ -61,6 +67,20 @@ t.test('an external Mosquitto on the generated files authenticates and confines 
   const broker = await startMosquitto({ users: USERS, hubUser: HUB });
   t.teardown(() => broker.stop());
   const connect = clientsFor(t, broker);
+
+  await t.test('the listener speaks TLS only: 1.3 by default, 1.2 for an older peer, nothing in the clear', async (t) => {
+    const handshake = (extra: object) => new Promise<string>((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port: broker.port, ca: testTls().cert, ...extra }, () => { resolve(s.getProtocol() ?? ''); s.end(); });
+      s.once('error', reject);
+    });
+    t.equal(await handshake({}), 'TLSv1.3');
+    t.equal(await handshake({ maxVersion: 'TLSv1.2' }), 'TLSv1.2');
+    await t.rejects(handshake({ maxVersion: 'TLSv1.1', minVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' }), 'TLS 1.1 is refused');
+    const plain = `mqtt://127.0.0.1:${broker.port}`;
+    await t.rejects(mqtt.connectAsync(plain, { ...options('post-a', PW['post-a']), connectTimeout: 1500 }, false), 'plain MQTT gets no CONNACK');
+    await t.rejects(mqtt.connectAsync(broker.url, options('post-a', PW['post-a'], { ca: [imposterTls().cert] }), false),
+      { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'a client that pins another certificate refuses this broker');
+  });
 
   await t.test('logins: wrong password, another post\'s password, unknown user and anonymous are refused', async (t) => {
     const url = broker.url;

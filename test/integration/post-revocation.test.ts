@@ -13,6 +13,7 @@ import { postClientId } from '../../hub/broker/embedded-broker.js';
 import { runCli } from '../support/cli.js';
 import { collectingLogger } from '../support/logger.js';
 import { tempDir } from '../support/paths.js';
+import { brokerSocket, testTls } from '../support/tls.js';
 import { enrolPost, startHub, startPost } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
@@ -68,7 +69,7 @@ t.test('revoke-post and add-post cut a running hub\'s sessions of that post', as
     t.equal(back.code, 0, back.stderr);
     const pw = (JSON.parse(back.stdout) as { hub: { password: string } }).hub.password;
     await waitFor(() => hub.posts.isKnown('post-robado'), { what: 'known again' });
-    const box = await mqtt.connectAsync(hub.brokerUrl(), { clientId: postClientId('post-robado'), username: 'post-robado', password: pw, protocolVersion: 4, reconnectPeriod: 0 });
+    const box = await mqtt.connectAsync(hub.brokerUrl(), { clientId: postClientId('post-robado'), username: 'post-robado', password: pw, protocolVersion: 4, reconnectPeriod: 0, ...testTls().clientOptions });
     t.equal(box.connected, true, 'the new box, with its new password, gets in');
     await box.endAsync();
   });
@@ -90,7 +91,7 @@ t.test('one session per post: a second post-<id> takes the first one over', asyn
   const hub = await startHub({ dir });
   t.teardown(() => hub.stop());
   const password = hub.posts.register('post-a');
-  const opts = { clientId: postClientId('post-a'), username: 'post-a', password, protocolVersion: 4 as const, reconnectPeriod: 0, clean: false };
+  const opts = { clientId: postClientId('post-a'), username: 'post-a', password, protocolVersion: 4 as const, reconnectPeriod: 0, clean: false, ...testTls().clientOptions };
   const first = await mqtt.connectAsync(hub.brokerUrl(), opts);
   const closed = new Promise<void>((r) => first.once('close', () => r()));
   const second = await mqtt.connectAsync(hub.brokerUrl(), opts);

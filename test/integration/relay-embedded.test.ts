@@ -16,6 +16,7 @@ import { postClientId } from '../../hub/broker/embedded-broker.js';
 import { collectingLogger } from '../support/logger.js';
 import { sharedFile, tempDir } from '../support/paths.js';
 import { startPair } from '../support/stack.js';
+import { testTls } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
 
 const ECG = [
@@ -28,7 +29,7 @@ const PHOTO = { name: 'piel.jpg', mediaType: 'image/jpeg', bytes: sharedFile('ph
  * A compromised post: post-a's own credentials, in a tool session the hub
  * allows (broker.toolSessions), which may write as post-a but never read.
  */
-const AS_POST_A = { clientId: postClientId('post-a', 'probe'), protocolVersion: 4 as const, reconnectPeriod: 0 };
+const AS_POST_A = { clientId: postClientId('post-a', 'probe'), protocolVersion: 4 as const, reconnectPeriod: 0, ...testTls().clientOptions };
 
 const delivered = (post: Post, caseId: string) => () => post.cases.get(caseId)?.status.state === 'delivered';
 
@@ -128,7 +129,7 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
 
   await t.test('a tool name the hub does not allow is refused before any password check', async (t) => {
     for (const tool of ['rogue', 'anything', 'PROBE']) {
-      const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, clientId: `post-post-a:${tool}`, reconnectPeriod: 0, protocolVersion: 4 }).then(
+      const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, clientId: `post-post-a:${tool}`, reconnectPeriod: 0, protocolVersion: 4, ...testTls().clientOptions }).then(
         (c) => c.endAsync().then(() => null),
         (e: Error) => e,
       );
@@ -139,7 +140,7 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
 
   await t.test('a post cannot take over another session by naming its client id', async (t) => {
     for (const clientId of [postClientId('post-b'), postClientId('post-b', 'x'), 'post-post-ab', 'chasqui-hub']) {
-      const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, clientId, reconnectPeriod: 0, protocolVersion: 4 }).then(
+      const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password, clientId, reconnectPeriod: 0, protocolVersion: 4, ...testTls().clientOptions }).then(
         (c) => c.endAsync().then(() => null),
         (e: Error) => e,
       );
@@ -148,7 +149,7 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
   });
 
   await t.test('a wrong password never gets in', async (t) => {
-    const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password: 'wrong', clientId: postClientId('post-a'), reconnectPeriod: 0, protocolVersion: 4 }).then(
+    const err = await mqtt.connectAsync(hub.brokerUrl(), { username: 'post-a', password: 'wrong', clientId: postClientId('post-a'), reconnectPeriod: 0, protocolVersion: 4, ...testTls().clientOptions }).then(
       (c) => c.endAsync().then(() => null),
       (e: Error) => e,
     );

@@ -9,7 +9,7 @@ import type { Hub } from '../../hub/hub.js';
 import type { Post } from '../../node/post.js';
 import { freePort } from '../support/ports.js';
 import { sharedFile, tempDir } from '../support/paths.js';
-import { enrolPost, startHub, startPost } from '../support/stack.js';
+import { enrolPost, startHub, startPost, viaPort } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
 const photo = (name: string) => ({ name: `${name}.jpg`, mediaType: 'image/jpeg', bytes: sharedFile(`photos/${name}.jpg`) });
@@ -20,7 +20,7 @@ async function linked(t: Tap, dir: string, rateBps: number, brokerPort?: number,
   const { password, hubIdentity } = enrolPost(hub, dir, 'post-r');
   const link = new LinkEmulator({ target: { host: '127.0.0.1', port }, upRateBps: rateBps, downRateBps: rateBps, latencyMs: 20, lossRate: 0, outageMode });
   const linkPort = await link.start();
-  const post = await startPost({ dir, postId: 'post-r', url: `mqtt://127.0.0.1:${linkPort}`, password, hubIdentity, link: { expectedRateBps: rateBps } });
+  const post = await startPost({ dir, postId: 'post-r', url: viaPort(hub.brokerUrl(), linkPort), password, hubIdentity, link: { expectedRateBps: rateBps } });
   t.teardown(async () => {
     await post.stop();
     await link.stop();

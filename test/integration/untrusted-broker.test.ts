@@ -19,6 +19,7 @@ import { downTopic, upTopic } from '../../protocol/topics.js';
 import { loadOrCreateIdentity } from '../../relay/identity-file.js';
 import { mosquittoSkip, startMosquitto } from '../support/mosquitto.js';
 import { tempDir } from '../support/paths.js';
+import { testTls } from '../support/tls.js';
 import { enrolPost, startHub, startPost } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
@@ -46,7 +47,7 @@ t.test('an attacker holding the broker gets nothing forged accepted', { skip: mo
     hubUser: 'chasqui-hub',
   });
   t.teardown(() => mosq.stop());
-  const hub = await startHub({ dir, broker: { mode: 'external', url: mosq.url, username: 'chasqui-hub', password: HUB_PW } });
+  const hub = await startHub({ dir, broker: { mode: 'external', url: mosq.url, ca: mosq.ca, username: 'chasqui-hub', password: HUB_PW } });
   t.teardown(() => hub.stop());
   const { hubIdentity } = enrolPost(hub, dir, 'post-a', { password: POST_PW });
   enrolPost(hub, dir, 'post-b', { password: POST_PW });
@@ -59,7 +60,7 @@ t.test('an attacker holding the broker gets nothing forged accepted', { skip: mo
   // moment; it starts once both ends are back, or what it sends would be lost rather than refused.
   const connect = async (username: string, password: string) => {
     await waitFor(async () => post.connected() && (await hub.app.inject({ method: 'GET', url: '/healthz' })).json().brokerConnected, { what: 'post and hub connected' });
-    return mqtt.connectAsync(mosq.url, { username, password, clientId: username, protocolVersion: 4, reconnectPeriod: 0 });
+    return mqtt.connectAsync(mosq.url, { username, password, clientId: username, protocolVersion: 4, reconnectPeriod: 0, ...testTls().clientOptions });
   };
 
   post.cases.submit({ caseId: 'c1', priority: 'urgent', body: { reason: 'fiebre' }, attachments: [] });

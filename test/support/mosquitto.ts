@@ -16,12 +16,19 @@ import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { mosquittoAclFile, mosquittoConf, mosquittoPasswdLine } from '../../hub/broker/mosquitto-files.js';
 import { freePort } from './ports.js';
+import { testTls } from './tls.js';
 
 export type MosquittoBinary = 'mosquitto' | 'mosquitto_passwd';
 
-export type MosquittoOptions = { users: Array<{ username: string; password: string }>; hubUser: string; persistence?: boolean };
+/** TLS by default, with the suite's certificate (support/tls.ts); `plain: true` for a loopback-only plain listener. */
+export type MosquittoOptions = { users: Array<{ username: string; password: string }>; hubUser: string; persistence?: boolean; plain?: boolean };
 
-export type RunningMosquitto = { url: string; port: number; dir: string; stop(): Promise<void>; restart(): Promise<void> };
+export type RunningMosquitto = {
+  url: string; port: number; dir: string;
+  /** The certificate to pin (undefined when plain), and options for a bare mqtt.js client. */
+  ca: string | undefined; clientOptions: { ca?: string[] };
+  stop(): Promise<void>; restart(): Promise<void>;
+};
 
 const INSTALL = 'apt-get install -y --no-install-recommends mosquitto mosquitto-clients';
 // Debian puts the broker in /usr/sbin, which is not on every user's PATH.
@@ -63,10 +70,13 @@ export async function startMosquitto(opts: MosquittoOptions): Promise<RunningMos
     const conf = await writeFiles(dir, port, opts);
     const broker = new Broker(bin, conf, port);
     await broker.spawn();
+    const tls = opts.plain ? undefined : testTls();
     return {
-      url: `mqtt://127.0.0.1:${port}`,
+      url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
       port,
       dir,
+      ca: tls?.certFile,
+      clientOptions: tls ? tls.clientOptions : {},
       restart: () => broker.restart(),
       stop: async () => {
         await broker.kill();
@@ -84,11 +94,17 @@ async function writeFiles(dir: string, port: number, opts: MosquittoOptions): Pr
   const aclFile = join(dir, 'acl');
   const persistenceDir = opts.persistence ? join(dir, 'data') : undefined;
   if (persistenceDir) await mkdir(persistenceDir);
+  // Copied in, as `chasqui hub mosquitto-files` copies the hub's pair beside the config.
+  const tls = opts.plain ? undefined : { certFile: join(dir, 'hub-cert.pem'), keyFile: join(dir, 'hub-key.pem') };
+  if (tls) {
+    await writeFile(tls.certFile, testTls().cert);
+    await writeFile(tls.keyFile, testTls().key, { mode: 0o600 });
+  }
   const lines = opts.users.map((u) => mosquittoPasswdLine(u.username, u.password));
   await writeFile(passwordFile, `${lines.join('\n')}\n`, { mode: 0o600 });
   await writeFile(aclFile, mosquittoAclFile(opts.hubUser));
   // Run as root, mosquitto drops to the `mosquitto` account, which cannot read our 0700 temp dir.
-  const conf = `${mosquittoConf({ port, host: '127.0.0.1', passwordFile, aclFile, persistenceDir })}user ${userInfo().username}\n`;
+  const conf = `${mosquittoConf({ port, host: '127.0.0.1', passwordFile, aclFile, persistenceDir, ...(tls ? { tls } : {}) })}user ${userInfo().username}\n`;
   const confFile = join(dir, 'mosquitto.conf');
   await writeFile(confFile, conf);
   return confFile;

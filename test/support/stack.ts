@@ -1,6 +1,9 @@
 /**
  * Builds a real hub (embedded aedes or external broker) and real posts on
  * temporary SQLite files, tuned for loopback so tests run in seconds.
+ * TLS by default, as in production: hubs serve the test certificate
+ * (support/tls.ts), posts and the hub's external-broker client pin it.
+ * `plain: true` keeps a hub's broker plain on loopback for a test about something else.
  */
 import { join } from 'node:path';
 import { loadConfig } from '../../lib/config.js';
@@ -13,13 +16,16 @@ import { buildPost, type Post } from '../../node/post.js';
 import { formatPublicIdentity, generateIdentity } from '../../protocol/identity.js';
 import { loadOrCreateIdentity } from '../../relay/identity-file.js';
 import { quietLogger } from './logger.js';
+import { testTls } from './tls.js';
 
 export const FAST_LINK = { expectedRateBps: 8_000_000, minRtoMs: 300, initialRtoMs: 1000, keepaliveS: 5, reconnectMs: 200, tickMs: 50 };
 
-export async function startHub(o: { dir: string; broker?: Record<string, unknown>; logger?: Logger; maxPageCount?: number; maxBundleBytes?: number; config?: Record<string, unknown>; clock?: Clock }): Promise<Hub> {
+export async function startHub(o: { dir: string; broker?: Record<string, unknown>; plain?: boolean; logger?: Logger; maxPageCount?: number; maxBundleBytes?: number; config?: Record<string, unknown>; clock?: Clock }): Promise<Hub> {
+  const tls = testTls();
   const config = loadConfig(HubConfigSchema, {
     overrides: {
-      dataDir: join(o.dir, 'hub'), http: { port: 0 }, broker: { host: '127.0.0.1', port: 0, ...o.broker },
+      dataDir: join(o.dir, 'hub'), http: { port: 0 },
+      broker: { host: '127.0.0.1', port: 0, tls: o.plain ? { enabled: false } : { cert: tls.certFile, key: tls.keyFile }, ca: tls.certFile, ...o.broker },
       link: FAST_LINK, ...(o.maxBundleBytes ? { maxBundleBytes: o.maxBundleBytes } : {}), ...o.config,
     },
   });
@@ -45,10 +51,10 @@ export function someHubIdentity(): string {
   return (strangerHub ??= formatPublicIdentity(generateIdentity('hub')));
 }
 
-export function postConfig(o: { dir: string; postId: string; url: string; password: string; hubIdentity?: string; link?: Record<string, unknown>; maxBundleBytes?: number; bridgeUrl?: string; config?: Record<string, unknown> }) {
+export function postConfig(o: { dir: string; postId: string; url: string; password: string; hubIdentity?: string; ca?: string; link?: Record<string, unknown>; maxBundleBytes?: number; bridgeUrl?: string; config?: Record<string, unknown> }) {
   return loadConfig(PostConfigSchema, {
     overrides: {
-      postId: o.postId, dataDir: join(o.dir, o.postId), hub: { url: o.url, password: o.password, identity: o.hubIdentity ?? someHubIdentity() }, http: { port: 0 },
+      postId: o.postId, dataDir: join(o.dir, o.postId), hub: { url: o.url, password: o.password, identity: o.hubIdentity ?? someHubIdentity(), ca: o.ca ?? testTls().certFile }, http: { port: 0 },
       link: { ...FAST_LINK, ...o.link }, ...(o.maxBundleBytes ? { maxBundleBytes: o.maxBundleBytes } : {}),
       ...(o.bridgeUrl ? { bridge: { url: o.bridgeUrl } } : {}), ...o.config,
     },
@@ -59,6 +65,18 @@ export async function startPost(o: Parameters<typeof postConfig>[0] & { logger?:
   const post = buildPost({ config: postConfig(o), logger: o.logger ?? quietLogger(), ...(o.clock ? { clock: o.clock } : {}) });
   await post.start();
   return post;
+}
+
+/** The broker's address, for a proxy (LinkEmulator) to forward to. */
+export function brokerTarget(hub: Hub): { host: string; port: number } {
+  const u = new URL(hub.brokerUrl());
+  return { host: u.hostname, port: Number(u.port) };
+}
+
+/** The hub's broker URL with the port of a proxy in front of it: same scheme, so TLS runs through the proxy. */
+export function viaPort(url: string, port: number): string {
+  const u = new URL(url);
+  return `${u.protocol}//127.0.0.1:${port}`;
 }
 
 /** A hub with one registered post connected to it, both torn down with the test. */

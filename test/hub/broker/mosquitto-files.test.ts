@@ -69,10 +69,20 @@ t.test('the config locks the listener down and sizes queues for store-and-forwar
   ]) t.ok(lines.includes(want), want);
   t.ok(lines.some((l) => /^max_inflight_messages \d+$/.test(l)));
   t.ok(Number(lines.find((l) => l.startsWith('max_queued_messages '))?.split(' ')[1]) > 1000, 'more than the default 1000 queued');
-  const transient = mosquittoConf({ port: 1884, host: '0.0.0.0', passwordFile: 'p', aclFile: 'a' }).split('\n');
+  const transient = mosquittoConf({ port: 1884, host: '127.0.0.1', passwordFile: 'p', aclFile: 'a' }).split('\n');
   t.ok(transient.includes('persistence false'));
   t.notOk(transient.some((l) => l.startsWith('persistence_location')));
   t.throws(() => mosquittoConf({ port: 1, host: 'x\nallow_anonymous true', passwordFile: 'p', aclFile: 'a' }), { name: 'ChasquiError', code: 'CHASQUI_ERR_CONFIG' });
+  t.throws(() => mosquittoConf({ port: 1, host: '0.0.0.0', passwordFile: 'p', aclFile: 'a', tls: { certFile: 'c\ncafile x', keyFile: 'k' } }), { code: 'CHASQUI_ERR_CONFIG' });
+});
+
+t.test('a listener that leaves the machine is TLS; plain only on loopback', async (t) => {
+  const lines = mosquittoConf({ port: 8883, host: '0.0.0.0', passwordFile: 'p', aclFile: 'a', tls: { certFile: '/m/hub-cert.pem', keyFile: '/m/hub-key.pem' } }).split('\n');
+  // The TLS options follow their listener line: in Mosquitto 2 they belong to the listener above them.
+  const at = lines.indexOf('listener 8883 0.0.0.0');
+  t.same(lines.slice(at + 1, at + 4), ['certfile /m/hub-cert.pem', 'keyfile /m/hub-key.pem', 'tls_version tlsv1.2']);
+  t.throws(() => mosquittoConf({ port: 1883, host: '0.0.0.0', passwordFile: 'p', aclFile: 'a' }), { name: 'ChasquiError', code: 'CHASQUI_ERR_TLS_PLAIN_REMOTE' });
+  t.notOk(mosquittoConf({ port: 1883, host: '127.0.0.1', passwordFile: 'p', aclFile: 'a' }).includes('certfile'), 'loopback may stay plain');
 });
 
 t.test('lines written by the real mosquitto_passwd verify', { skip: mosquittoSkip('mosquitto_passwd') }, async (t) => {

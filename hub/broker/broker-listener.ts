@@ -1,0 +1,36 @@
+/**
+ * The embedded broker's listening socket: TLS (1.3 preferred, 1.2 at least
+ * for an older peer) with the hub's key and certificate, or plain TCP, which
+ * is refused unless the address is loopback, where nothing crosses a wire.
+ */
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { ChasquiError } from '../../lib/errors.js';
+import { isLoopbackHost } from '../../relay/link-security.js';
+
+/** PEM texts, read by the caller (hub.ts) so this file opens no files. */
+export type ListenerTls = { key: string | Buffer; cert: string | Buffer };
+
+export function brokerListener(o: { host: string; tls: ListenerTls | undefined; logger: Logger }, onClient: (stream: Duplex) => void): Server {
+  if (!o.tls) {
+    if (!isLoopbackHost(o.host)) {
+      throw new ChasquiError('CHASQUI_ERR_TLS_PLAIN_REMOTE', `broker.tls.enabled is false but broker.host is ${o.host}; plain MQTT is for loopback only`);
+    }
+    return createTcpServer({ noDelay: true }, onClient);
+  }
+  const server = createTlsServer({
+    key: o.tls.key, cert: o.tls.cert, minVersion: 'TLSv1.2',
+    // A handshake on a 600 ms satellite round trip with loss takes seconds, not minutes.
+    handshakeTimeout: 30_000,
+  }, (socket) => {
+    socket.setNoDelay(true);
+    onClient(socket);
+  });
+  // A failed handshake (a scanner, a post with a stale pin, bytes corrupted on the path) is an event, not a crash.
+  server.on('tlsClientError', (err: Error & { code?: string }, socket: Socket) => {
+    o.logger.debug({ err: err.message, tlsCode: err.code, remote: socket.remoteAddress }, 'tls handshake failed');
+  });
+  return server;
+}

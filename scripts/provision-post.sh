@@ -9,6 +9,7 @@ usage() {
   cat <<'HELP'
 Usage: scripts/provision-post.sh --host pi@10.0.0.5 --post-id yarinacocha-1 \
          --hub-url mqtts://hub.example.pe:8883 --hub-password-file FILE --hub-ca FILE \
+         --hub-identity chasqui-id-1.hub.… \
          [--ssh-opts "OPTS"] [--tarball chasqui-X.Y.Z.tgz] [--http-host 0.0.0.0] [--http-port 8080] [--local]
 
 On the post (as root, or through passwordless sudo):
@@ -22,7 +23,10 @@ On the post (as root, or through passwordless sudo):
   5. /etc/chasqui/hub-ca.pem (0640 root:chasqui), the hub certificate the post pins (hub.ca),
      and /etc/chasqui/post.json (0640 root:chasqui) from the arguments; bridge.json if absent.
   6. the units chasqui-bridge and chasqui-post, enabled and started; waits for /healthz.
-`chasqui hub add-post ID` at the hub prints the post id and the password to put in FILE;
+`chasqui hub add-post ID` at the hub prints the post id, the password to put in FILE and the
+hub's public keys for --hub-identity (also `chasqui hub identity`). The post makes its own keys
+here and this script prints their line: record it at the hub with `chasqui hub post-identity ID LINE`
+(until then the hub holds the post's cases unopened);
 `chasqui hub init` prints where the hub's certificate (--hub-ca FILE) is, and its SHA-256
 fingerprint to compare with the one this script prints. The link is TLS: mqtt:// (plain) is
 refused unless the hub is on the post's own loopback.
@@ -32,7 +36,7 @@ CHASQUI_RESTART_CMD (starts the post where systemd is not PID 1).
 HELP
 }
 
-POST_ID='' HUB_URL='' PASSWORD_FILE='' HUB_CA='' TARBALL='' HTTP_HOST='' HTTP_PORT=8080
+POST_ID='' HUB_URL='' PASSWORD_FILE='' HUB_CA='' HUB_IDENTITY='' TARBALL='' HTTP_HOST='' HTTP_PORT=8080
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --host) need_value "$@"; CHASQUI_HOST="$2"; shift 2 ;;
@@ -42,6 +46,7 @@ while [[ $# -gt 0 ]]; do
     --hub-url) need_value "$@"; HUB_URL="$2"; shift 2 ;;
     --hub-password-file) need_value "$@"; PASSWORD_FILE="$2"; shift 2 ;;
     --hub-ca) need_value "$@"; HUB_CA="$2"; shift 2 ;;
+    --hub-identity) need_value "$@"; HUB_IDENTITY="$2"; shift 2 ;;
     --tarball) need_value "$@"; TARBALL="$2"; shift 2 ;;
     --http-host) need_value "$@"; HTTP_HOST="$2"; shift 2 ;;
     --http-port) need_value "$@"; HTTP_PORT="$2"; shift 2 ;;
@@ -65,6 +70,8 @@ if [[ -n "$HUB_CA" ]]; then
   [[ -r "$HUB_CA" ]] || die "--hub-ca $HUB_CA is not readable"
   grep -q -- '-----BEGIN CERTIFICATE-----' "$HUB_CA" || die "--hub-ca $HUB_CA holds no PEM certificate"
 fi
+# The same shape as PUBLIC_IDENTITY_PATTERN in protocol/identity.ts.
+[[ "$HUB_IDENTITY" =~ ^chasqui-id-1\.[a-z0-9][a-z0-9-]{0,62}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$ ]] || die "--hub-identity LINE is required: the hub's public keys, as \`chasqui hub identity\` prints them"
 [[ -r "$PASSWORD_FILE" ]] || die "--hub-password-file FILE is required and must be readable"
 [[ "$HTTP_PORT" =~ ^[0-9]+$ ]] || die "--http-port must be a number"
 if [[ -z "$TARBALL" ]]; then
@@ -81,8 +88,8 @@ chmod 600 "$config"
 http="\"port\": $HTTP_PORT"; [[ -z "$HTTP_HOST" ]] || http="\"host\": $(json_string "$HTTP_HOST"), $http"
 ETC_DIR="${CHASQUI_ETC:-/etc/chasqui}"
 ca=''; [[ -z "$HUB_CA" ]] || ca=", \"ca\": $(json_string "$ETC_DIR/hub-ca.pem")"
-printf '{\n  "postId": %s,\n  "dataDir": %s,\n  "hub": { "url": %s%s, "password": %s },\n  "http": { %s }\n}\n' \
-  "$(json_string "$POST_ID")" "$(json_string "$STATE_DIR/post")" "$(json_string "$HUB_URL")" "$ca" "$(json_string "$password")" "$http" > "$config"
+printf '{\n  "postId": %s,\n  "dataDir": %s,\n  "hub": { "url": %s%s, "password": %s, "identity": %s },\n  "http": { %s }\n}\n' \
+  "$(json_string "$POST_ID")" "$(json_string "$STATE_DIR/post")" "$(json_string "$HUB_URL")" "$ca" "$(json_string "$password")" "$(json_string "$HUB_IDENTITY")" "$http" > "$config"
 
 # shellcheck disable=SC2016
 BODY='
@@ -129,6 +136,12 @@ if [ -n "$hubca" ]; then
   say "hub certificate $ETC/hub-ca.pem: $(openssl x509 -in "$ETC/hub-ca.pem" -noout -fingerprint -sha256 2>/dev/null || echo "(openssl not here to print its fingerprint)")"
 fi
 install -m 0640 -o root -g "$SVC_USER" "$cfg" "$ETC/post.json"
+# The keys of this post, made on the box as the service user: the private half never leaves it.
+if [ "$SVC_USER" = root ]; then keys=$(node "$PREFIX/current/bin/chasqui.js" post identity --config "$ETC/post.json")
+else keys=$(runuser -u "$SVC_USER" -- node "$PREFIX/current/bin/chasqui.js" post identity --config "$ETC/post.json"); fi
+line=$(printf "%s\n" "$keys" | head -n 1)
+say "post keys, to record at the hub: chasqui hub post-identity $(printf "%s" "$line" | cut -d. -f2) $line"
+say "  ($(printf "%s\n" "$keys" | tail -n 1); compare it with what the hub prints)"
 [ -e "$ETC/bridge.json" ] || { printf "{ \"ports\": [] }\n" > "$ETC/bridge.json"; chown "root:$SVC_USER" "$ETC/bridge.json"; chmod 0640 "$ETC/bridge.json"; }
 say "6/6 services"
 install -d -m 0755 "$UNIT_DIR"

@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { REPO_ROOT, tempDir } from '../support/paths.js';
 import { freePort } from '../support/ports.js';
-import { startHub } from '../support/stack.js';
+import { someHubIdentity, startHub } from '../support/stack.js';
+import { formatPublicIdentity } from '../../protocol/identity.js';
 import { testTls } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
 import { hasCommand, runScript, toolMissing } from './script-support.js';
@@ -91,7 +92,7 @@ t.test('provision over ssh, start the post as told, a case reaches the hub', { s
 
   const r = await runScript('provision-post.sh', ['--host', 'root@127.0.0.1', '--ssh-opts', sshOpts, '--post-id', 'yarinacocha-1',
     '--hub-url', hub.brokerUrl(), '--hub-password-file', join(dir, 'hub-password'), '--hub-ca', testTls().certFile,
-    '--tarball', releaseTarball(dir), '--http-port', String(httpPort)], env);
+    '--hub-identity', formatPublicIdentity(hub.identity), '--tarball', releaseTarball(dir), '--http-port', String(httpPort)], env);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stderr, /node v24\.\d+\.\d+ already here/, 'Node.js 24 on the box is kept');
   t.match(r.stderr, /dependencies bundled in the tarball/);
@@ -101,7 +102,11 @@ t.test('provision over ssh, start the post as told, a case reaches the hub', { s
   t.ok(existsSync(join(dir, 'units/chasqui-post.service')) && existsSync(join(dir, 'units/chasqui-bridge.service')), 'units installed');
   const configFile = join(dir, 'etc/post.json');
   t.equal(statSync(configFile).mode & 0o777, 0o640, 'post.json is 0640');
-  const config = JSON.parse(readFileSync(configFile, 'utf8')) as { postId: string; dataDir: string; hub: { url: string; ca: string } };
+  const config = JSON.parse(readFileSync(configFile, 'utf8')) as { postId: string; dataDir: string; hub: { url: string; ca: string; identity: string } };
+  t.equal(config.hub.identity, formatPublicIdentity(hub.identity), 'the post pins the hub\'s keys');
+  const keys = /chasqui hub post-identity yarinacocha-1 (chasqui-id-1\.yarinacocha-1\.\S+)/.exec(r.stderr)?.[1];
+  t.ok(keys, 'the post made its keys on the box and printed the line for the hub');
+  t.equal(statSync(join(dir, 'state/post/identity.key')).mode & 0o777, 0o600, 'its private keys stay on the box, owner-only');
   t.same({ postId: config.postId, dataDir: config.dataDir, url: config.hub.url, ca: config.hub.ca },
     { postId: 'yarinacocha-1', dataDir: join(dir, 'state/post'), url: hub.brokerUrl(), ca: join(dir, 'etc/hub-ca.pem') });
   t.match(hub.brokerUrl(), /^mqtts:\/\//, 'the post reaches the hub over TLS');
@@ -125,6 +130,8 @@ t.test('provision over ssh, start the post as told, a case reaches the hub', { s
   const submit = execFileSync(process.execPath, [join(current, 'bin/chasqui.js'), 'post', 'submit', '--url', `http://127.0.0.1:${httpPort}`,
     '--token-file', join(dir, 'state/post/api-token'), '--reason', 'chest pain since this morning'], { encoding: 'utf8' });
   t.match(submit, /^case /);
+  // What the field engineer does at the hub with the printed line; until then the case waits, whole.
+  hub.posts.setIdentity('yarinacocha-1', keys!);
   await waitFor(() => hub.cases.count() === 1, { what: 'the case at the hub', timeoutMs: 20_000 });
   t.pass('the case arrived at the hub');
 });
@@ -134,7 +141,7 @@ t.test('refused before anything is copied: plain MQTT to another host, TLS witho
   t.teardown(cleanup);
   writeFileSync(join(dir, 'pw'), 'secret\n');
   writeFileSync(join(dir, 'not-a-cert.pem'), 'hello\n');
-  const base = ['--local', '--post-id', 'yarinacocha-1', '--hub-password-file', join(dir, 'pw'), '--tarball', join(dir, 'none.tgz')];
+  const base = ['--local', '--post-id', 'yarinacocha-1', '--hub-password-file', join(dir, 'pw'), '--tarball', join(dir, 'none.tgz'), '--hub-identity', someHubIdentity()];
   const plain = await runScript('provision-post.sh', [...base, '--hub-url', 'mqtt://10.0.0.5:1883']);
   t.not(plain.code, 0);
   t.match(plain.stderr, 'is plain MQTT to 10.0.0.5: the password and patient data would cross the link unencrypted; use mqtts://10.0.0.5:8883 with --hub-ca FILE');
@@ -142,6 +149,8 @@ t.test('refused before anything is copied: plain MQTT to another host, TLS witho
   t.match(unpinned.stderr, 'needs --hub-ca FILE');
   const notPem = await runScript('provision-post.sh', [...base, '--hub-url', 'mqtts://hub.example.pe:8883', '--hub-ca', join(dir, 'not-a-cert.pem')]);
   t.match(notPem.stderr, 'holds no PEM certificate');
+  const noHubKeys = await runScript('provision-post.sh', [...base.slice(0, -2), '--hub-url', 'mqtt://127.0.0.1:1883']);
+  t.match(noHubKeys.stderr, '--hub-identity LINE is required: the hub\'s public keys', 'no keys of the hub, no post: it could not seal a case');
   const help = await runScript('provision-post.sh', ['--help']);
   t.match(help.stdout, '--hub-ca FILE');
 });

@@ -5,7 +5,6 @@
  * takes them down in reverse.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Clock } from '../lib/clock.js';
@@ -109,10 +108,7 @@ export function buildHub(deps: HubDeps): Hub {
     ? new EmbeddedBroker({
         host: b.host, port: b.port, logger: log.child({ mod: 'broker' }),
         auth: { hubUser: b.username, hubPassword, hubClientId: HUB_CLIENT_ID, verifyPost: (id, pw) => posts.verify(id, pw) },
-        // Read at start, once the certificate exists (made on first start when absent).
-        get tls() {
-          return tls.listener ? { cert: readFileSync(tls.listener.certFile), key: readFileSync(tls.listener.keyFile) } : undefined;
-        },
+        tls: tls.listener,
       })
     : undefined;
   if (!broker && !b.url) throw new ChasquiError('CHASQUI_ERR_CONFIG', 'broker.url is required when broker.mode is "external"');

@@ -39,7 +39,7 @@ export class EmbeddedBroker {
 
   constructor(private readonly opts: {
     host: string; port: number; auth: BrokerAuth; logger: Logger;
-    /** The hub's key and certificate; without them the broker listens plain, on loopback only. */
+    /** The hub's key and certificate files; without them the broker listens plain, on loopback only. */
     tls?: ListenerTls | undefined;
   }) {}
 

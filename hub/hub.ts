@@ -5,7 +5,6 @@
  * takes them down in reverse.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Clock } from '../lib/clock.js';
@@ -123,10 +122,7 @@ export function buildHub(deps: HubDeps): Hub {
         limits: { maxPacketBytes: b.maxPacketBytes, preAuthBytes: b.preAuthBytes },
         throttle: { limiter: { maxFailures: b.logins.maxFailures, windowMs: b.logins.windowMs, lockMs: b.logins.lockMs }, maxInFlight: b.logins.maxConcurrentChecks },
         onEvent: (e) => linksMetrics.countBroker(e),
-        // Read at start, once the certificate exists (made on first start when absent).
-        get tls() {
-          return tls.listener ? { cert: readFileSync(tls.listener.certFile), key: readFileSync(tls.listener.keyFile) } : undefined;
-        },
+        tls: tls.listener,
       })
     : undefined;
   // A post revoked or re-keyed by the CLI loses its open sessions within one poll.

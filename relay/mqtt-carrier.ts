@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { ChasquiError } from '../lib/errors.js';
 import type { Carrier, CarrierEvents, InboundMessage } from './carrier.js';
 import { ForgetfulStore } from './forgetful-store.js';
+import { coalesceWrites } from './write-coalescing.js';
 import { isUntrustedCertificate, parsePins, pinnedIdentity, planLink, type LinkPlan } from './link-security.js';
 
 export type MqttCarrierOptions = {
@@ -109,6 +110,7 @@ export class MqttCarrier implements Carrier {
     const socket = tlsConnect({ ...tls, socket: tcp, host: plan.host, ...(resume && this.tlsSession ? { session: this.tlsSession } : {}) });
     // TLS 1.3 hands out tickets after the handshake, possibly several: the last one is the freshest.
     if (resume) socket.on('session', (session: Buffer) => { this.tlsSession = session; });
+    coalesceWrites(socket, { flushOnDestroy: false });
     socket.once('secureConnect', () => {
       this.tlsCounters.handshakes++;
       if (socket.isSessionReused()) this.tlsCounters.resumed++;

@@ -29,7 +29,7 @@ export type EmbeddedBrokerOptions = {
   host: string; port: number; auth: BrokerAuth; logger: Logger;
   limits?: Partial<GateLimits>; throttle?: Partial<ThrottleOptions>; clock?: Clock;
   onEvent?: (e: BrokerEvent) => void;
-  /** The hub's key and certificate; without them the broker listens plain, on loopback only. */
+  /** The hub's key and certificate files; without them the broker listens plain, on loopback only. */
   tls?: ListenerTls | undefined;
 };
 

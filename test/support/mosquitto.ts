@@ -1,7 +1,8 @@
 /**
  * A real Mosquitto for integration tests, configured from the very files the
  * hub generates (hub/broker/mosquitto-files.ts), so the tests prove those
- * files rather than a hand-written test config.
+ * files rather than a hand-written test config. Its listener is TLS with the
+ * suite's certificate (support/tls.ts), as the generated files make it.
  *
  * When the binaries are missing: under CI (CI=true) every helper throws, so a
  * CI image without mosquitto fails instead of quietly skipping the external

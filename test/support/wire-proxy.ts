@@ -72,8 +72,12 @@ export class WireProxy {
     return this.streams.map((s) => ({ up: Buffer.concat(s.up), down: Buffer.concat(s.down) }));
   }
 
+  /** Forgets what was recorded so far; a connection that stays open records on from here. */
   reset(): void {
-    this.streams.length = 0;
+    for (const s of this.streams) {
+      s.up.length = 0;
+      s.down.length = 0;
+    }
   }
 
   cut(): void {

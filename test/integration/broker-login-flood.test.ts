@@ -98,11 +98,15 @@ t.test('a flood of wrong broker passwords neither stalls web sign-in nor keeps a
 
   t.ok(answeredAtSignIn < FLOOD, `the sign-in started while the flood was going (${answeredAtSignIn} of ${FLOOD} answered)`);
   t.equal(during.status, 303, 'the specialist signs in during the flood');
-  t.ok(during.ms < 1000, `in under a second (${during.ms.toFixed(0)} ms)`);
+  // The target is 1 s where a quiet sign-in takes 0.3 s (the issue's machine). A machine slower than that
+  // right now (a loaded CI runner: its quiet sign-in was measured above) gets a bound as much larger.
+  const slower = Math.max(1, quiet.ms / 300);
+  const bound = 1000 * slower;
+  t.ok(during.ms < bound, `in under ${(bound / 1000).toFixed(1)} s (${during.ms.toFixed(0)} ms; quiet ${quiet.ms.toFixed(0)} ms)`);
   t.equal(refused, FLOOD, 'every wrong password was refused with a CONNACK: 4 (checked) or 3 (throttled)');
   t.ok(checks <= 6, `the flood cost ${checks} scrypt checks, not ${FLOOD}`);
   t.equal(probe, null, 'a correct password the hub already verified gets in from the flooded address');
-  t.ok(knownMs < 1000, `at once (${knownMs.toFixed(0)} ms)`);
+  t.ok(knownMs < bound, `at once (${knownMs.toFixed(0)} ms)`);
   t.ok(hub.lines.some((l) => l.code === 'CHASQUI_ERR_AUTH' && l.reason === 'wrong password'), 'the first wrong passwords are logged as such');
   const throttledLines = hub.lines.filter((l) => l.code === 'CHASQUI_ERR_LOGIN_THROTTLED');
   t.ok(throttledLines.length >= 1 && throttledLines.length <= 10, `refusals without a check are logged once a second, not ${FLOOD} times (${throttledLines.length} lines)`);

@@ -14,7 +14,7 @@ import { postClientId } from '../../hub/broker/embedded-broker.js';
 import { collectingLogger, quietLogger } from '../support/logger.js';
 import { sharedFile, tempDir } from '../support/paths.js';
 import { skinCase } from '../support/sample-cases.js';
-import { brokerTarget, postConfig, startHub, startPost, viaPort } from '../support/stack.js';
+import { brokerTarget, enrolPost, postConfig, someHubIdentity, startHub, startPost, viaPort } from '../support/stack.js';
 import { imposterTls, testTls } from '../support/tls.js';
 import { delay, waitFor } from '../support/wait.js';
 import { WireProxy, tlsRecords } from '../support/wire-proxy.js';
@@ -31,11 +31,11 @@ async function rig(t: Tap, o: { plain?: boolean; afterBytes?: number } = {}) {
   t.teardown(cleanup);
   const hubLog = collectingLogger();
   const hub = await startHub({ dir, logger: hubLog.logger, ...(o.plain ? { plain: true } : {}) });
-  const password = hub.posts.register('post-w');
+  const { password, hubIdentity } = enrolPost(hub, dir, 'post-w');
   const proxy = new WireProxy(brokerTarget(hub), o.afterBytes);
   const port = await proxy.start();
   const postLog = collectingLogger();
-  const post = await startPost({ dir, postId: 'post-w', url: viaPort(hub.brokerUrl(), port), password, logger: postLog.logger });
+  const post = await startPost({ dir, postId: 'post-w', url: viaPort(hub.brokerUrl(), port), password, hubIdentity, logger: postLog.logger });
   t.teardown(async () => {
     await post.stop();
     await proxy.stop();
@@ -105,7 +105,7 @@ t.test('refused at startup: plain to a remote host, mqtts without a pin, an unre
   const { dir, cleanup } = tempDir();
   t.teardown(cleanup);
   const refuse = async (hub: Record<string, unknown>, code: string) => {
-    const config = postConfig({ dir, postId: 'post-r', url: 'unused', password: 'x', config: { hub: { password: 'x', ...hub } } });
+    const config = postConfig({ dir, postId: 'post-r', url: 'unused', password: 'x', config: { hub: { password: 'x', identity: someHubIdentity(), ...hub } } });
     const post = buildPost({ config, logger: quietLogger() });
     const err = await post.start().then(() => null, (e: unknown) => e);
     await post.stop();

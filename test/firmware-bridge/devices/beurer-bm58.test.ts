@@ -4,20 +4,25 @@ import { encodeName, encodeRecord, parseRecord, type Bm58Measurement } from '../
 import type { BloodPressureReading, Reading } from '../../../firmware-bridge/devices/readings.js';
 import { Bm58Emulator } from '../../../firmware-bridge/emulators/beurer-bm58-emulator.js';
 import { mulberry32 } from '../../link/prng.js';
+import { limaWallTime } from '../../support/bedside.js';
 
-// Fixed dates on purpose: the record's bytes carry month, day and year, and these tests check those bytes.
+// The cuff's memory as of the test's clock: the last few days' readings, whenever the suite runs.
+const NOW = Date.now();
+const DAY = 86_400_000;
 const MEMORY: Bm58Measurement[] = [
-  { systolicMmHg: 125, diastolicMmHg: 80, pulseBpm: 72, measuredAt: '2024-05-17T08:30' },
-  { systolicMmHg: 142, diastolicMmHg: 91, pulseBpm: 66, measuredAt: '2024-05-18T19:05' },
-  { systolicMmHg: 118, diastolicMmHg: 76, pulseBpm: 81, measuredAt: '2025-01-02T07:45' },
+  { systolicMmHg: 125, diastolicMmHg: 80, pulseBpm: 72, measuredAt: limaWallTime(NOW - 3 * DAY) },
+  { systolicMmHg: 142, diastolicMmHg: 91, pulseBpm: 66, measuredAt: limaWallTime(NOW - 2 * DAY + 3_600_000) },
+  { systolicMmHg: 118, diastolicMmHg: 76, pulseBpm: 81, measuredAt: limaWallTime(NOW - DAY) },
 ];
 const EXPECTED = MEMORY.map((m, i): BloodPressureReading => ({ kind: 'bloodPressure', ...m, index: i + 1 }));
 const pressures = (rs: readonly Reading[]): BloodPressureReading[] => rs.filter((r): r is BloodPressureReading => r.kind === 'bloodPressure');
 
 t.test('a record: 0xAC, sys−25, dia−25, pulse, month, day, hour, minute, year−2000', async (t) => {
+  // A fixed date on purpose: the record's bytes carry month, day and year, and this checks those bytes.
   const bytes = [0xac, 100, 55, 72, 5, 17, 8, 30, 24];
-  t.same(parseRecord(bytes, 1), EXPECTED[0]);
-  t.same([...encodeRecord(MEMORY[0]!)], bytes);
+  const may17 = { systolicMmHg: 125, diastolicMmHg: 80, pulseBpm: 72, measuredAt: '2024-05-17T08:30' };
+  t.same(parseRecord(bytes, 1), { kind: 'bloodPressure', ...may17, index: 1 });
+  t.same([...encodeRecord(may17)], bytes);
   const bad = (i: number, v: number): number[] => bytes.map((b, j) => (j === i ? v : b));
   t.equal(parseRecord(bad(2, 100), 1), undefined, 'diastolic not below systolic');
   t.equal(parseRecord(bad(4, 13), 1), undefined, 'month 13');

@@ -7,6 +7,7 @@ import { readWfdbRecord } from '../../../firmware-bridge/ecg/wfdb-files.js';
 import { decodeScpEcg } from '../../../firmware-bridge/ecg/scp-ecg.js';
 import { mulberry32 } from '../../link/prng.js';
 import { SHARED_DATA, sharedFile, tempDir } from '../../support/paths.js';
+import { anHourAgo } from '../../support/recent-time.js';
 import { contecFile } from './contec-writer.js';
 
 const ECG = join(SHARED_DATA, 'ecg');
@@ -39,11 +40,14 @@ t.test('WFDB: a non-voltage signal is left out and named; microvolt gains become
   const { dir, cleanup } = tempDir();
   t.teardown(cleanup);
   copyFileSync(join(ECG, 'mitdb/100s.dat'), join(dir, 'r.dat'));
-  writeFileSync(join(dir, 'r.hea'), 'r 2 360 21600 10:11:12 23/11/2025\nr.dat 212 0.2(1024)/uV 11 1024 995 21537 0 MLII\nr.dat 212 200(1024)/mmHg 11 1024 1011 -3962 0 ABP\n');
+  const { date, wall } = anHourAgo();
+  const two = (n: number) => String(n).padStart(2, '0');
+  const headerTime = `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} ${two(date.getUTCDate())}/${two(date.getUTCMonth() + 1)}/${date.getUTCFullYear()}`;
+  writeFileSync(join(dir, 'r.hea'), `r 2 360 21600 ${headerTime}\nr.dat 212 0.2(1024)/uV 11 1024 995 21537 0 MLII\nr.dat 212 200(1024)/mmHg 11 1024 1011 -3962 0 ABP\n`);
   const rec = await readEcgFile(join(dir, 'r.hea'));
   t.same(rec.leads.map((l) => [l.name, l.unitsPerMv]), [['MLII', 200]]);
   t.match(rec.source, /left out, not ECG: ABP \(mmHg\)/);
-  t.equal(rec.startedAt, '2025-11-23T10:11:12');
+  t.equal(rec.startedAt, wall);
 });
 
 t.test('SCP-ECG is recognised by content, whatever the file is called', async (t) => {

@@ -9,6 +9,7 @@ import { DEFAULT_TABLE, huffmanDecode, parseHuffmanTables, undifference, type Hu
 import { parseEncodedData, parseSection3, parseSection4, readSections } from '../../../firmware-bridge/ecg/scp-sections.js';
 import { mulberry32 } from '../../link/prng.js';
 import { sharedFile, SHARED_DATA, tempDir } from '../../support/paths.js';
+import { anHourAgo } from '../../support/recent-time.js';
 import { buildScp, difference, encodedSection, huffmanEncode, rawEncode, section1, section2, section3, section4 } from './scp-writer.js';
 import { expectEcgError } from './expect-ecg-error.js';
 
@@ -38,18 +39,23 @@ interface Spec {
   flags?: number;
 }
 
+// Files built here carry the date of an hour ago; test.scp keeps the 2004 date it was recorded with.
+const ACQUIRED = anHourAgo();
+
 /** An SCP-ECG file holding `leads` as rhythm data. */
 function makeScp(spec: Spec): Uint8Array {
   const diff = spec.diff ?? 2;
   const tables = spec.tables ?? 'default';
   const n = spec.leads[0]!.length;
+  const d = ACQUIRED.date;
+  const y = d.getUTCFullYear();
   const encode = (x: number[]): Uint8Array => {
     const d = difference(x, diff);
     if (tables === 'none') return rawEncode(d);
     return huffmanEncode(d, tables === 'default' ? [DEFAULT_TABLE] : tables);
   };
   const sections = new Map<number, Uint8Array>([
-    [1, section1([[2, 'P-123'], [25, [0xe9, 0x07, 11, 23]], [26, [9, 5, 7]]])],
+    [1, section1([[2, 'P-123'], [25, [y & 0xff, y >> 8, d.getUTCMonth() + 1, d.getUTCDate()]], [26, [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]]])],
     [3, section3(spec.leads.map((_, i) => ({ code: spec.codes?.[i] ?? i + 1, start: 1, end: n })), spec.flags)],
     [6, encodedSection(spec.nv ?? 5000, spec.us ?? 2000, diff, spec.bimodal ?? 0, spec.leads.map(encode))],
   ]);
@@ -176,7 +182,7 @@ t.test('round trip through the test writer: every difference mode, default, cust
       const label = `diff ${diff}, ${typeof tables === 'string' ? tables : 'custom'} table`;
       t.same(recording.leads.map((l) => Array.from(l.samples)), leads, label);
       t.equal(encoding.huffman, typeof tables === 'string' ? tables : 'custom', label);
-      t.equal(recording.startedAt, '2025-11-23T09:05:07');
+      t.equal(recording.startedAt, ACQUIRED.wall);
     }
   }
   // Base value + bits (47, 55), then a mode switch to table 2 mid-lead: the rest is read with table 2.

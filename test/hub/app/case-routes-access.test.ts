@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Hub } from '../../../hub/hub.js';
 import type { Nurse } from '../../../node/auth/nurse.js';
@@ -17,6 +18,9 @@ import { SHARED_DATA, tempDir } from '../../support/paths.js';
 import { startPair } from '../../support/stack.js';
 import { waitFor } from '../../support/wait.js';
 import { skinCase } from '../../support/sample-cases.js';
+
+/** A control a month from the day the test runs: the date is the specialist's, not the point. */
+const FOLLOW_UP = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
 
 const POST = 'posta-iparia';
 const CASE = 'c-piel';
@@ -81,7 +85,7 @@ t.test('case routes: the right specialist only, one audit entry per refusal, pho
   // The operators' notice API: a retry with the same Idempotency-Key queues nothing more.
   const noticesQueued = () => hub.db.prepare('SELECT count(*) FROM outbox_transfers WHERE peer = ? AND kind = ?').pluck().get(POST, TransferKind.notice) as number;
   const before = noticesQueued();
-  const notice = { body: { type: 'seen', caseId: CASE, seenAt: '2026-12-01T15:00:00.000Z', specialty: 'dermatology' } };
+  const notice = { body: { type: 'seen', caseId: CASE, seenAt: new Date().toISOString(), specialty: 'dermatology' } };
   const sendNotice = (key?: string) => app.inject({ method: 'POST', url: `/api/posts/${POST}/notices`, headers: { ...oper, ...(key ? { 'idempotency-key': key } : {}) }, payload: notice });
   const first = await sendNotice('aviso-0001-000000000');
   const retries = await Promise.all([1, 2, 3].map(() => sendNotice('aviso-0001-000000000')));
@@ -112,7 +116,7 @@ t.test('case routes: the right specialist only, one audit entry per refusal, pho
   const page = await app.inject({ url: base, headers: vargas });
   const formKey = /name="formKey" value="([^"]+)"/.exec(page.body)?.[1];
   t.ok(formKey, 'the form carries a one-time key');
-  const answer = new URLSearchParams({ formKey: formKey!, type: 'answer', assessment: 'Probable queratosis seborreica.', dx0code: 'L82', treatment: 'Ninguno.', followUp: '2027-01-15' }).toString();
+  const answer = new URLSearchParams({ formKey: formKey!, type: 'answer', assessment: 'Probable queratosis seborreica.', dx0code: 'L82', treatment: 'Ninguno.', followUp: FOLLOW_UP }).toString();
   const posts: LightMyRequestResponse[] = [];
   for (let i = 0; i < 5; i++) posts.push(await app.inject({ method: 'POST', url: `${base}/respuesta`, headers: { ...vargas, ...FORM }, payload: answer }));
   t.same(posts.map((p) => p.statusCode), [303, 303, 303, 303, 303], 'each answers with a redirect (PRG)');
@@ -133,7 +137,7 @@ t.test('case routes: the right specialist only, one audit entry per refusal, pho
   t.match(viewed.body, /Queratosis seborreica/, 'the thread shows the diagnosis');
   t.match(viewed.body, /<code>L82X<\/code> Queratosis seborreica/);
   t.match(viewed.body, /No necesita referencia/);
-  t.match(viewed.body, /2027-01-15/);
+  t.match(viewed.body, FOLLOW_UP);
 
   // The nurse writes back: new for both dermatologists, until each opens the case.
   const atPost = await waitFor(() => post.threads.inbox().find((m) => m.type === 'answer'), { what: 'answer at the post' });

@@ -8,7 +8,7 @@ import { createLogger } from '../lib/logger.js';
 import { openDatabase } from '../lib/sqlite.js';
 import { HubConfigSchema, type HubConfig } from '../hub/config.js';
 import { buildHub, HUB_IDENTITY_NAME } from '../hub/hub.js';
-import { fingerprint, formatPublicIdentity } from '../protocol/identity.js';
+import { fingerprint, formatPublicIdentity, identityText } from '../protocol/identity.js';
 import { loadOrCreateIdentity } from '../relay/identity-file.js';
 import { mosquittoAclFile, mosquittoConf } from '../hub/broker/mosquitto-files.js';
 import { PostRegistry } from '../hub/posts/post-registry.js';
@@ -116,7 +116,7 @@ function postIdentity(config: HubConfig, postId: string | undefined, line: strin
 
 function printHubIdentity(config: HubConfig): number {
   const id = hubIdentity(config);
-  process.stdout.write(`${formatPublicIdentity(id)}\nfingerprint ${fingerprint(id)}\n`);
+  process.stdout.write(identityText(id));
   return 0;
 }
 

@@ -8,7 +8,7 @@ import { ChasquiError } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
 import { API_TOKEN_FILE, readApiTokenFile } from '../node/auth/api-token.js';
 import { PostConfigSchema, type PostConfig } from '../node/config.js';
-import { fingerprint, formatPublicIdentity } from '../protocol/identity.js';
+import { identityText } from '../protocol/identity.js';
 import { loadOrCreateIdentity } from '../relay/identity-file.js';
 import { buildPost } from '../node/post.js';
 import { databaseAnswers, runUntilSignal, systemdSupervisor } from './lifecycle.js';
@@ -54,7 +54,7 @@ export async function postCommand(argv: string[]): Promise<number> {
 /** The post's public keys as one line, for `chasqui hub post-identity` at the hub; made on first use. */
 function printIdentity(config: PostConfig): number {
   const id = loadOrCreateIdentity(config.dataDir, config.postId);
-  process.stdout.write(`${formatPublicIdentity(id)}\nfingerprint ${fingerprint(id)}\n`);
+  process.stdout.write(identityText(id));
   return 0;
 }
 

@@ -65,6 +65,11 @@ export function parsePublicIdentity(text: string): PublicIdentity {
   }
 }
 
+/** What `chasqui hub identity` and `chasqui post identity` print: the line to copy, then what to read aloud. */
+export function identityText(id: PublicIdentity): string {
+  return `${formatPublicIdentity(id)}\nfingerprint ${fingerprint(id)}\n`;
+}
+
 /** Sixteen hex digits in groups of four: what two people read to each other to check a key. */
 export function fingerprint(id: PublicIdentity): string {
   const hex = createHash('sha256').update(id.signRaw).update(id.sealRaw).digest('hex').slice(0, 16);

@@ -45,12 +45,6 @@ export function seal(plain: Buffer, p: SealParties): Buffer {
   return Buffer.concat([body, sign(null, body, p.sender.signPrivate)]);
 }
 
-/** The names a sealed bundle claims, read before anything is verified: only to pick the keys to verify it with. */
-export function sealedNames(sealed: Buffer): { sender: string; recipient: string } {
-  const h = decodeHeader(sealed);
-  return { sender: h.sender, recipient: h.recipient };
-}
-
 /**
  * Verifies the sender's signature, then opens the seal. The caller names who
  * it expects on both ends; a bundle addressed to anyone else, signed by

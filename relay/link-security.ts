@@ -29,6 +29,13 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
+/** A listener without TLS is for loopback only: `what` names the setting or file at fault. */
+export function refusePlainOffLoopback(host: string, what: string): void {
+  if (!isLoopbackHost(host)) {
+    throw new ChasquiError('CHASQUI_ERR_TLS_PLAIN_REMOTE', `${what} listens on ${host} without TLS; plain MQTT is for loopback only`);
+  }
+}
+
 /**
  * @param setting the config key that holds the pin, named in the errors
  * (`hub.ca` on a post, `broker.ca` on a hub with an external broker).

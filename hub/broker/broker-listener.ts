@@ -9,7 +9,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { ChasquiError } from '../../lib/errors.js';
-import { isLoopbackHost } from '../../relay/link-security.js';
+import { refusePlainOffLoopback } from '../../relay/link-security.js';
 import { coalesceWrites } from '../../relay/write-coalescing.js';
 
 /** PEM files, read when the broker starts: on a first start they are made just before (hub/tls). */
@@ -17,9 +17,7 @@ export type ListenerTls = { certFile: string; keyFile: string };
 
 export function brokerListener(o: { host: string; tls: ListenerTls | undefined; logger: Logger }, onClient: (stream: Duplex) => void): Server {
   if (!o.tls) {
-    if (!isLoopbackHost(o.host)) {
-      throw new ChasquiError('CHASQUI_ERR_TLS_PLAIN_REMOTE', `broker.tls.enabled is false but broker.host is ${o.host}; plain MQTT is for loopback only`);
-    }
+    refusePlainOffLoopback(o.host, 'broker.tls.enabled is false: the broker');
     return createTcpServer({ noDelay: true }, onClient);
   }
   const server = createTlsServer({

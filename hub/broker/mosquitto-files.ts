@@ -7,7 +7,7 @@
 import { pbkdf2Sync, randomBytes, createHash, timingSafeEqual } from 'node:crypto';
 import { ChasquiError } from '../../lib/errors.js';
 import { TOPIC_ROOT } from '../../protocol/topics.js';
-import { isLoopbackHost } from '../../relay/link-security.js';
+import { refusePlainOffLoopback } from '../../relay/link-security.js';
 
 // Mosquitto 2.x's own defaults (src/password_mosq.c, mosquitto_passwd): any
 // other choice still verifies, but matching them keeps our lines
@@ -92,9 +92,7 @@ export type MosquittoConfOptions = {
 
 export function mosquittoConf(o: MosquittoConfOptions): string {
   for (const p of [o.host, o.passwordFile, o.aclFile, o.persistenceDir ?? '', o.tls?.certFile ?? '', o.tls?.keyFile ?? '']) checkConfValue(p);
-  if (!o.tls && !isLoopbackHost(o.host)) {
-    throw new ChasquiError('CHASQUI_ERR_TLS_PLAIN_REMOTE', `a Mosquitto listener on ${o.host} needs a certificate and key; plain MQTT is for loopback only`);
-  }
+  if (!o.tls) refusePlainOffLoopback(o.host, 'a Mosquitto listener with no certificate and key');
   return [
     '# Written by Chasqui (chasqui hub mosquitto-files).',
     // Mosquitto 2 otherwise keeps the first listener's security settings for all of them.

@@ -4,8 +4,7 @@
  * or the pin of an external broker. Refusals come at build time, before
  * anything listens or connects.
  */
-import { isLoopbackHost, planLink } from '../../relay/link-security.js';
-import { ChasquiError } from '../../lib/errors.js';
+import { planLink, refusePlainOffLoopback } from '../../relay/link-security.js';
 import type { HubConfig } from '../config.js';
 import { defaultHubTlsFiles, describePair, ensureHubCertificate, type HubCertificate, type HubTlsFiles } from './hub-certificate.js';
 
@@ -26,9 +25,7 @@ export function hubTls(config: HubConfig): HubTls {
     return { listener: undefined, pin: b.ca, prepare: () => undefined };
   }
   if (!b.tls.enabled) {
-    if (!isLoopbackHost(b.host)) {
-      throw new ChasquiError('CHASQUI_ERR_TLS_PLAIN_REMOTE', `broker.tls.enabled is false but broker.host is ${b.host}; plain MQTT is for loopback only`);
-    }
+    refusePlainOffLoopback(b.host, 'broker.tls.enabled is false: the broker');
     return { listener: undefined, pin: undefined, prepare: () => undefined };
   }
   const defaults = defaultHubTlsFiles(config.dataDir);

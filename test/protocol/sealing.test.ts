@@ -2,7 +2,7 @@ import t from 'tap';
 import { buildBundle, parseBundle } from '../../protocol/bundle.js';
 import { fingerprint, formatPublicIdentity, generateIdentity, parsePublicIdentity } from '../../protocol/identity.js';
 import { decode, encode, type StatusMessage } from '../../protocol/messages.js';
-import { open, seal, sealedNames, sealOverhead, signStatus, statusSignedBy } from '../../protocol/sealing.js';
+import { open, seal, sealOverhead, signStatus, statusSignedBy } from '../../protocol/sealing.js';
 import { sharedFile } from '../support/paths.js';
 
 const post = generateIdentity('yarinacocha-1');
@@ -22,7 +22,7 @@ t.test('a sealed bundle opens to the very bytes, only for its recipient and from
   const sealed = seal(plain, { sender: post, recipient: hub });
   t.ok(open(sealed, { recipient: hub, sender: post }).equals(plain), 'opens byte-identical');
   t.equal(sealed.length, plain.length + sealOverhead('yarinacocha-1', 'hub'), 'overhead is the header, tag and signature');
-  t.same(sealedNames(sealed), { sender: 'yarinacocha-1', recipient: 'hub' });
+  t.ok(sealed.includes('yarinacocha-1') && sealed.subarray(0, 24).includes('hub'), 'who sent it and for whom are in the clear header');
   for (const needle of ['Rosa', '40123456', 'San Francisco', 'dolor']) t.equal(sealed.indexOf(needle), -1, `"${needle}" is not readable in the sealed bytes`);
   t.throws(() => open(sealed, { recipient: other, sender: post }), { code: 'CHASQUI_ERR_SEAL' }, 'another recipient cannot open it');
   t.throws(() => open(sealed, { recipient: hub, sender: other }), { code: 'CHASQUI_ERR_SEAL' }, 'it does not pass as another sender\'s');

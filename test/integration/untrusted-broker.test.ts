@@ -63,16 +63,21 @@ t.test('an attacker holding the broker gets nothing forged accepted', { skip: mo
     return mqtt.connectAsync(mosq.url, { username, password, clientId: username, protocolVersion: 4, reconnectPeriod: 0, ...testTls().clientOptions });
   };
 
+  /** Publishes a sealed case on post-a's topic with post-a's own credentials; resolves to the hub's refusal code. */
+  const refusedAtHub = async (sealed: Buffer): Promise<string | null | undefined> => {
+    const attacker = await connect('post-a', POST_PW);
+    const id = await publishTransfer(attacker, upTopic('post-a'), sealed, TransferKind.case);
+    await attacker.endAsync();
+    await waitFor(() => hub.relay.inbox.get('post-a', id)?.state === 'rejected', { what: 'the hub to refuse it' });
+    return hub.relay.inbox.get('post-a', id)?.rejectCode;
+  };
+
   post.cases.submit({ caseId: 'c1', priority: 'urgent', body: { reason: 'fiebre' }, attachments: [] });
   await waitFor(() => post.cases.get('c1')?.status.state === 'delivered', { what: 'the real case delivered' });
 
   await t.test('another post\'s genuine bundle, replayed as this post\'s, is refused', async (t) => {
     const sealed = seal(bundle('case', 'b-case', 'post-b', { reason: 'de otro puesto' }), { sender: postB, recipient: hubKeys });
-    const attacker = await connect('post-a', POST_PW);
-    const id = await publishTransfer(attacker, upTopic('post-a'), sealed, TransferKind.case);
-    await attacker.endAsync();
-    await waitFor(() => hub.relay.inbox.get('post-a', id)?.state === 'rejected', { what: 'replay refused at the hub' });
-    t.equal(hub.relay.inbox.get('post-a', id)?.rejectCode, 'CHASQUI_ERR_SEAL');
+    t.equal(await refusedAtHub(sealed), 'CHASQUI_ERR_SEAL');
     t.equal(hub.cases.find('post-a', 'b-case'), undefined);
     t.equal(hub.cases.find('post-b', 'b-case'), undefined);
   });
@@ -80,15 +85,12 @@ t.test('an attacker holding the broker gets nothing forged accepted', { skip: mo
   await t.test('a case re-signed with a key the hub does not know is refused', async (t) => {
     const forger = generateIdentity('post-a');
     const sealed = seal(bundle('case', 'forged-case', 'post-a', { reason: 'falso' }), { sender: forger, recipient: hubKeys });
-    const attacker = await connect('post-a', POST_PW);
-    const id = await publishTransfer(attacker, upTopic('post-a'), sealed, TransferKind.case);
-    await attacker.endAsync();
-    await waitFor(() => hub.relay.inbox.get('post-a', id)?.state === 'rejected', { what: 're-signed case refused' });
-    t.equal(hub.relay.inbox.get('post-a', id)?.rejectCode, 'CHASQUI_ERR_SIGNATURE');
+    t.equal(await refusedAtHub(sealed), 'CHASQUI_ERR_SIGNATURE');
     t.equal(hub.relay.inboundCounters.untrusted, 2, 'both refusals counted at the hub');
     t.equal(hub.cases.count(), 1, 'only the real case');
     const metrics = (await hub.app.inject({ method: 'GET', url: '/metrics' })).body;
     t.match(metrics, /^chasqui_hub_untrusted_bundles_total 2$/m, 'operators see the refusals in /metrics');
+    t.equal((await hub.app.inject({ method: 'GET', url: '/healthz' })).json().received.untrusted, 2, 'and in /healthz');
   });
 
   await t.test('a counter-reference signed with any key but the hub\'s is refused; the nurse never sees it', async (t) => {

@@ -145,6 +145,7 @@ t.test('a nurse builds a case, sends it, reads and prints the answer, replies', 
     t.match(await page.textContent('main'), new RegExp(`Firma verificada: ${AUTHOR.name} \\(cquispe\\)`), 'who signed, as the hub\'s signed message names them');
     await screenshot(page, '08-answer');
     await go(`/mensajes/${answer.id}/imprimir`);
+    t.match(await page.textContent('body'), new RegExp(`Firma verificada: ${AUTHOR.name} \\(cquispe\\)`), 'the printout names who signed too');
     await page.emulateMedia({ media: 'print' });
     const pdf = await page.pdf({ format: 'A4' });
     t.equal(countPdfPages(pdf), 1, 'the counter-reference prints on one page');

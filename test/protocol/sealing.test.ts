@@ -11,7 +11,7 @@ const hub = generateIdentity('hub');
 
 const plain = buildBundle(
   {
-    kind: 'case', id: 'case-1', origin: 'yarinacocha-1', createdAt: '2026-11-23T10:00:00.000Z', priority: 'urgent',
+    kind: 'case', id: 'case-1', origin: 'yarinacocha-1', createdAt: new Date().toISOString(), priority: 'urgent',
     body: { patient: { name: 'Rosa Huamán Tello', dni: '40123456', community: 'San Francisco' }, reason: 'dolor torácico' },
     attachments: [{ name: 'foto.jpg', mediaType: 'image/jpeg', bytes: sharedFile('photos/canon_hdr_NO.jpg') }],
   },

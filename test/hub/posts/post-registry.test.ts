@@ -5,7 +5,8 @@ import { openDatabase } from '../../../lib/sqlite.js';
 import { PostRegistry } from '../../../hub/posts/post-registry.js';
 import { tempDir } from '../../support/paths.js';
 
-t.test('a post added or re-keyed elsewhere takes effect at once', async (t) => {
+/** The running hub's connection and the command line's, to one file: another process, as far as SQLite can tell. */
+function twoConnections(t: { teardown(fn: () => void): void }) {
   const { dir, cleanup } = tempDir();
   const file = join(dir, 'hub.sqlite');
   const hubDb = openDatabase(file);
@@ -15,6 +16,11 @@ t.test('a post added or re-keyed elsewhere takes effect at once', async (t) => {
     cliDb.close();
     cleanup();
   });
+  return { hubDb, cliDb };
+}
+
+t.test('a post added or re-keyed elsewhere takes effect at once', async (t) => {
+  const { hubDb, cliDb } = twoConnections(t);
   const running = new PostRegistry(hubDb);
   const cli = new PostRegistry(cliDb);
   const first = cli.register('iquitos-3');
@@ -33,15 +39,7 @@ t.test('a post added or re-keyed elsewhere takes effect at once', async (t) => {
 });
 
 t.test('a revoked post keeps its row, loses its credential, and comes back only when reinstated', async (t) => {
-  const { dir, cleanup } = tempDir();
-  const file = join(dir, 'hub.sqlite');
-  const hubDb = openDatabase(file);
-  const cliDb = openDatabase(file);
-  t.teardown(() => {
-    hubDb.close();
-    cliDb.close();
-    cleanup();
-  });
+  const { hubDb, cliDb } = twoConnections(t);
   // The registry's clock, stopped at the moment the test starts.
   const AT = Date.now();
   const clock = { now: () => AT };

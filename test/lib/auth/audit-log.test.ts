@@ -19,7 +19,7 @@ t.test('entries come back newest first with time, actor, action, target and deta
   const list = audit.list();
   t.equal(list.length, 2);
   t.match(list[0], { actor: 'ana', action: 'patient.view', target: 'pat-1', detail: { fields: ['dni'] }, at: clock.ms });
-  t.same(list[1], { id: list[1]!.id, at: clock.ms - 1000, actor: 'ana', action: 'session.signIn' }, 'no target or detail when none was given');
+  t.same(list[1], { id: list[1]!.id, at: clock.ms - 1000, actor: 'ana', action: 'session.signIn', outcome: 'allowed' }, 'no target or detail when none was given');
 });
 
 t.test('the table refuses UPDATE and DELETE, even from SQL', async (t) => {

@@ -77,10 +77,9 @@ async function bearer(auth: AuthParts, log: Logger, req: FastifyRequest, reply: 
   const path = req.url.split('?')[0]!;
   if (!m || !auth.apiToken.matches(m[1])) {
     auth.limiter.failed(null, req.ip);
-    auth.audit.record({ actor: LOCAL_CLI.username, action: 'cli.denied', detail: { method: req.method, path, ip: req.ip } });
+    auth.audit.record({ actor: LOCAL_CLI.username, action: 'cli.denied', detail: { method: req.method, path }, from: req.ip, outcome: 'refused' });
     return authError(reply, 'wrong API token');
   }
+  // Each route records what it reads or changes (access-record.ts), as for a nurse: one entry per request, not two.
   req.nurse = { ...LOCAL_CLI };
-  // The path, never the query string: a search may carry a patient's name.
-  auth.audit.record({ actor: LOCAL_CLI.username, action: 'cli.access', detail: { method: req.method, path } });
 }

@@ -4,6 +4,7 @@
  * Images pass the photo pipeline here (prepareAttachments), as the nurse
  * app's do on upload: no path lets a photo's metadata leave the post.
  */
+import { recordAccess, shownIds } from '../auth/access-record.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ChasquiError } from '../../lib/errors.js';
@@ -50,14 +51,20 @@ export function casesApi(app: FastifyInstance, cases: CaseService, recordings: E
       attachments: await prepareAttachments(req.body.attachments.map((a) => attachmentOf(a, recordings))),
     });
     req.log.info({ caseId: view.caseId, bundle: view.bundleId, created }, 'case submitted');
+    if (created) recordAccess(req, { action: 'case.send', target: view.caseId, detail: { bundle: view.bundleId, bytes: view.bundleSize } });
     return reply.status(created ? 201 : 200).send(view);
   });
 
-  app.get<{ Querystring: { limit?: number } }>('/api/cases', async (req) => ({ cases: cases.list(req.query.limit) }));
+  app.get<{ Querystring: { limit?: number } }>('/api/cases', async (req) => {
+    const list = cases.list(req.query.limit);
+    recordAccess(req, { action: 'case.list', detail: shownIds(list.map((c) => ({ id: c.caseId }))) });
+    return { cases: list };
+  });
 
   app.get<{ Params: { id: string } }>('/api/cases/:id', async (req) => {
     const view = cases.get(req.params.id);
     if (!view) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `case ${req.params.id}`);
+    recordAccess(req, { action: 'case.view', target: view.caseId });
     return view;
   });
 }

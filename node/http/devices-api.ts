@@ -3,6 +3,7 @@
  * the bridge reads, an ECG capture stored as a recording, and the recording
  * itself for a viewer. A case attaches a recording by id (cases-api.ts).
  */
+import { recordAccess, shownIds } from '../auth/access-record.js';
 import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -31,6 +32,7 @@ export function devicesApi(app: FastifyInstance, d: { bridge: BridgeClient; reco
   app.post<{ Body: Static<typeof CaptureBody> }>('/api/ecg/captures', { schema: { body: CaptureBody } }, async (req, reply) => {
     const rec = await captureEcg(d, req.body.device, req.body.seconds);
     req.log.info({ recording: rec.id, device: req.body.device, leads: rec.leads.length, durationS: rec.durationS }, 'ECG captured');
+    recordAccess(req, { action: 'ecg.capture', target: rec.id, detail: { seconds: req.body.seconds } });
     return reply.status(201).send(rec);
   });
 
@@ -47,17 +49,23 @@ export function devicesApi(app: FastifyInstance, d: { bridge: BridgeClient; reco
     return reply.send(res.body ? Readable.fromWeb(res.body as import('node:stream/web').ReadableStream) : '');
   });
 
-  app.get('/api/ecg/recordings', async () => ({ recordings: d.recordings.list() }));
+  app.get('/api/ecg/recordings', async (req) => {
+    const recordings = d.recordings.list();
+    recordAccess(req, { action: 'ecg.list', detail: shownIds(recordings) });
+    return { recordings };
+  });
 
   app.get<{ Params: { id: string } }>('/api/ecg/recordings/:id', async (req) => {
     const rec = d.recordings.get(req.params.id);
     if (!rec) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `ECG recording ${req.params.id}`);
+    recordAccess(req, { action: 'ecg.view', target: rec.id });
     return rec;
   });
 
   app.get<{ Params: { id: string } }>('/api/ecg/recordings/:id/data', async (req, reply) => {
     const bytes = d.recordings.bytes(req.params.id);
     if (!bytes) throw new ChasquiError('CHASQUI_ERR_NOT_FOUND', `ECG recording ${req.params.id}`);
+    recordAccess(req, { action: 'ecg.data', target: req.params.id });
     return reply.type(ECG_MEDIA_TYPE).send(bytes);
   });
 }

@@ -4,6 +4,7 @@
  * click or a retried POST never makes two cases. Photos and ECGs have their
  * own routes (case-uploads.ts) registered in this same scope.
  */
+import { recordAccess } from '../../auth/access-record.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../../lib/clock.js';
 import { isChasquiError } from '../../../lib/errors.js';
@@ -78,17 +79,17 @@ export async function casePages(app: FastifyInstance, d: CasePagesDeps): Promise
     if (!d.patients.get(req.params.id)) return notFound(req, reply);
     // "Nuevo caso" tapped twice, or the answer lost and the POST retried: one draft, the first one.
     const { target, created } = d.submissions.once('case.create', formKey(req.body), () => d.drafts.create(req.params.id, req.nurse!).id);
-    if (created) app.audit.record({ actor: actor(req), action: 'case.create', target, detail: { patient: req.params.id } });
+    if (created) recordAccess(req, { action: 'case.create', target, detail: { patient: req.params.id } });
     return reply.redirect(`/casos/${target}?ok=created`, 303);
   });
 
   app.get('/casos', async (req, reply) => {
-    app.audit.record({ actor: actor(req), action: 'case.list' });
+    recordAccess(req, { action: 'case.list' });
     return sendPage(req, reply, { title: req.t('cases.title'), body: caseTable(req, d), section: 'cases' });
   });
 
   app.get<IdParams>('/casos/:id', async (req, reply) => {
-    if (d.drafts.get(req.params.id)) app.audit.record({ actor: actor(req), action: 'case.view', target: req.params.id });
+    if (d.drafts.get(req.params.id)) recordAccess(req, { action: 'case.view', target: req.params.id });
     return renderCase(req, reply, d, req.params.id);
   });
 
@@ -99,7 +100,7 @@ export async function casePages(app: FastifyInstance, d: CasePagesDeps): Promise
     if (draft.state !== 'draft') return reply.redirect(`/casos/${id}`, 303);
     const fields = draftFields(formBody(req.body));
     d.drafts.save(id, fields);
-    app.audit.record({ actor: actor(req), action: 'case.update', target: id });
+    recordAccess(req, { action: 'case.update', target: id });
     if (hasErrors(checkVitals(fields.vitals))) {
       return renderCase(req, reply, d, id, { status: 400, flash: { kind: 'error', text: req.t('cases.flash.vitalsErrors') } });
     }
@@ -114,7 +115,7 @@ export async function casePages(app: FastifyInstance, d: CasePagesDeps): Promise
     // Saved since this page was built (a button, another tab): the older page must not overwrite it.
     const stale = typeof body.base === 'string' && body.base !== draft.updatedAt;
     const saved = draft.state === 'draft' && !stale && saveTyped(d.drafts, draft.id, body);
-    if (saved) app.audit.record({ actor: actor(req), action: 'case.update', target: draft.id, detail: { autosave: true } });
+    if (saved) recordAccess(req, { action: 'case.update', target: draft.id, detail: { autosave: true } });
     return reply.status(saved ? 200 : 409).header('cache-control', 'no-store').send({ saved, stale, version: d.drafts.get(draft.id)!.updatedAt });
   });
 
@@ -122,7 +123,7 @@ export async function casePages(app: FastifyInstance, d: CasePagesDeps): Promise
   app.post<IdParams>('/casos/:id/grabar-ecg', async (req, reply) => {
     const draft = d.drafts.get(req.params.id);
     if (!draft) return notFound(req, reply);
-    if (draft.state === 'draft' && saveTyped(d.drafts, draft.id, formBody(req.body))) app.audit.record({ actor: actor(req), action: 'case.update', target: draft.id });
+    if (draft.state === 'draft' && saveTyped(d.drafts, draft.id, formBody(req.body))) recordAccess(req, { action: 'case.update', target: draft.id });
     return reply.redirect(draft.state === 'draft' ? `/casos/${draft.id}/ecg` : `/casos/${draft.id}`, 303);
   });
 
@@ -134,7 +135,7 @@ export async function casePages(app: FastifyInstance, d: CasePagesDeps): Promise
     if (draft.state === 'draft') saveTyped(d.drafts, id, formBody(req.body));
     try {
       const { view, created } = d.drafts.send(id, req.nurse!);
-      if (created) app.audit.record({ actor: actor(req), action: 'case.send', target: id, detail: { bundle: view.bundleId, bytes: view.bundleSize } });
+      if (created) recordAccess(req, { action: 'case.send', target: id, detail: { bundle: view.bundleId, bytes: view.bundleSize } });
       return reply.redirect(`/casos/${id}?ok=sent`, 303);
     } catch (err) {
       const reason = sendRefusal(err);

@@ -11,6 +11,7 @@
  * readEcgFile opens by name. The form's idempotency key makes a double tap
  * one upload.
  */
+import { recordAccess } from '../../auth/access-record.js';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -68,7 +69,7 @@ async function photoFromPart(req: FastifyRequest, d: CasePagesDeps, caseId: stri
   }
   const photo = d.photos.add(prepared, { name, takenBy: req.nurse!.username, now: new Date(d.clock.now()) });
   d.drafts.addPhoto(caseId, photo.id);
-  req.server.audit.record({ actor: req.nurse!.username, action: 'photo.add', target: caseId, detail: { photo: photo.id } });
+  recordAccess(req, { action: 'photo.add', target: caseId, detail: { photo: photo.id } });
   return undefined;
 }
 
@@ -87,7 +88,7 @@ async function readDraftForm(req: FastifyRequest, d: CasePagesDeps, caseId: stri
   let saved = false;
   let claimed = false;
   const save = (): void => {
-    if (!saved && saveTyped(d.drafts, caseId, fields)) req.server.audit.record({ actor: req.nurse!.username, action: 'case.update', target: caseId });
+    if (!saved && saveTyped(d.drafts, caseId, fields)) recordAccess(req, { action: 'case.update', target: caseId });
     saved = true;
   };
   try {
@@ -154,7 +155,7 @@ async function importEcg(req: FastifyRequest, d: CasePagesDeps, caseId: string, 
   }
   const rec = d.recordings.add(bytes, { source, quality: null, now: new Date(d.clock.now()) });
   d.drafts.addEcg(caseId, rec.id);
-  req.server.audit.record({ actor: req.nurse!.username, action: 'ecg.attach', target: caseId, detail: { recording: rec.id, imported: entry } });
+  recordAccess(req, { action: 'ecg.attach', target: caseId, detail: { recording: rec.id, imported: entry } });
   return [];
 }
 
@@ -177,14 +178,15 @@ function attachRecent(req: FastifyRequest, d: CasePagesDeps, caseId: string): st
   const rid = formBody(req.body).recordingId;
   if (typeof rid !== 'string' || !d.recordings.get(rid)) return [req.t('cases.ecg.notFound')];
   d.drafts.addEcg(caseId, rid);
-  req.server.audit.record({ actor: req.nurse!.username, action: 'ecg.attach', target: caseId, detail: { recording: rid } });
+  recordAccess(req, { action: 'ecg.attach', target: caseId, detail: { recording: rid } });
   return [];
 }
 
-function servePhoto(reply: FastifyReply, bytes: Buffer | undefined, req: FastifyRequest): FastifyReply {
+function servePhoto(reply: FastifyReply, bytes: Buffer | undefined, req: FastifyRequest<{ Params: { id: string } }>, action: string): FastifyReply {
   if (!bytes) return notFound(req, reply);
-  // Patient images: only this browser may keep them, never a shared proxy.
-  return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').send(bytes);
+  recordAccess(req, { action, target: req.params.id });
+  // Patient images are not kept by the browser: a shared laptop must not show them to the next person, and each look is one entry.
+  return reply.type('image/jpeg').header('cache-control', 'private, no-store').send(bytes);
 }
 
 export async function caseUploads(app: FastifyInstance, d: CasePagesDeps): Promise<void> {
@@ -206,7 +208,7 @@ export async function caseUploads(app: FastifyInstance, d: CasePagesDeps): Promi
     if (stop) return stop;
     saveTyped(d.drafts, req.params.id, formBody(req.body));
     d.drafts.removePhoto(req.params.id, req.params.photoId);
-    app.audit.record({ actor: req.nurse!.username, action: 'photo.remove', target: req.params.id, detail: { photo: req.params.photoId } });
+    recordAccess(req, { action: 'photo.remove', target: req.params.id, detail: { photo: req.params.photoId } });
     return reply.redirect(`/casos/${req.params.id}?ok=photoRemoved`, 303);
   });
 
@@ -225,6 +227,6 @@ export async function caseUploads(app: FastifyInstance, d: CasePagesDeps): Promi
     return reply.redirect(`/casos/${req.params.id}?ok=ecgRemoved`, 303);
   });
 
-  app.get<{ Params: { id: string } }>('/fotos/:id', async (req, reply) => servePhoto(reply, d.photos.jpeg(req.params.id), req));
-  app.get<{ Params: { id: string } }>('/fotos/:id/miniatura', async (req, reply) => servePhoto(reply, d.photos.thumbnail(req.params.id), req));
+  app.get<{ Params: { id: string } }>('/fotos/:id', async (req, reply) => servePhoto(reply, d.photos.jpeg(req.params.id), req, 'photo.view'));
+  app.get<{ Params: { id: string } }>('/fotos/:id/miniatura', async (req, reply) => servePhoto(reply, d.photos.thumbnail(req.params.id), req, 'photo.thumbnail'));
 }

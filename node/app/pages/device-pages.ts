@@ -6,6 +6,7 @@
  * the bedside readings into a draft's vitals. A capture the quality check
  * refuses says which lead and what to do, at the patient's side.
  */
+import { recordAccess } from '../../auth/access-record.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../../lib/clock.js';
 import { isChasquiError, type ChasquiError } from '../../../lib/errors.js';
@@ -48,6 +49,7 @@ export function devicePages(app: FastifyInstance, d: DevicePagesDeps): void {
   app.get<IdParams>('/casos/:id/ecg', guard, async (req, reply) => {
     const draft = d.drafts.get(req.params.id);
     if (!draft) return reply.callNotFound();
+    recordAccess(req, { action: 'case.view', target: draft.id, detail: { page: 'ecg' } });
     return sendPage(req, reply, await capturePage(req, d, draft.id));
   });
 
@@ -59,7 +61,7 @@ export function devicePages(app: FastifyInstance, d: DevicePagesDeps): void {
     try {
       const rec = await captureEcg(d, String(req.body?.device ?? ''), seconds);
       d.drafts.addEcg(draft.id, rec.id);
-      app.audit.record({ actor: req.nurse!.username, action: 'ecg.capture', target: draft.id, detail: { recording: rec.id, seconds } });
+      recordAccess(req, { action: 'ecg.capture', target: draft.id, detail: { recording: rec.id, seconds } });
       return reply.redirect(`/casos/${draft.id}?ok=ecg`, 303);
     } catch (err) {
       if (!isChasquiError(err) || !err.code.startsWith('CHASQUI_ERR_CAPTURE') && !err.code.startsWith('CHASQUI_ERR_DEVICE')) throw err;
@@ -79,7 +81,7 @@ export function devicePages(app: FastifyInstance, d: DevicePagesDeps): void {
     const ports = await fetchPorts(d.bridge);
     const { vitals, refused } = ports ? vitalsFromBedside(bedsideFrom(req, ports), d.clock.now()) : { vitals: {}, refused: [] };
     d.drafts.save(id, { ...typed, vitals: { ...typed.vitals, ...vitals } });
-    app.audit.record({ actor: req.nurse!.username, action: 'case.update', target: id, detail: { fromDevices: Object.keys(vitals) } });
+    recordAccess(req, { action: 'case.update', target: id, detail: { fromDevices: Object.keys(vitals) } });
     const taken = Object.keys(vitals).length > 0;
     // A device that is simply not there is no news once another gave something; an old reading always is.
     const worth = refused.filter((r) => r.why !== 'none' || !taken);

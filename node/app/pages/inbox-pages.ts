@@ -3,6 +3,7 @@
  * first; one message with its whole case thread, a reply box, and a print
  * page (the post keeps a paper record of every counter-reference).
  */
+import { recordAccess, shownIds } from '../../auth/access-record.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isChasquiError } from '../../../lib/errors.js';
 import type { CaseService } from '../../cases/case-service.js';
@@ -28,6 +29,7 @@ export function inboxPages(app: FastifyInstance, d: InboxDeps): void {
   app.get('/mensajes', guard, async (req, reply) => {
     const t = req.t;
     const list = d.threads.inbox();
+    recordAccess(req, { action: 'message.list', detail: shownIds(list) });
     const rows = list.map((m) => html`<tr${m.readAt ? '' : html` class="unread"`}>
       <td>${m.readAt ? '' : html`<span class="badge urgent">${t('inbox.new')}</span> `}<a href="/mensajes/${m.id}">${t(`inbox.type.${m.type}`)}</a></td>
       <td>${patientOf(d, m.caseId)}</td><td>${reasonOf(d, m.caseId)}</td>
@@ -40,7 +42,7 @@ export function inboxPages(app: FastifyInstance, d: InboxDeps): void {
 
   app.get<Params>('/mensajes/:id', guard, async (req, reply) => {
     const m = d.threads.read(req.params.id, req.nurse!);
-    app.audit.record({ actor: req.nurse!.username, action: 'message.read', target: m.id, detail: { caseId: m.caseId } });
+    recordAccess(req, { action: 'message.read', target: m.id, detail: { caseId: m.caseId } });
     const ok = (req.query as { ok?: string }).ok === 'replied';
     return sendPage(req, reply, messagePage(req, d, m, ok ? { flash: { kind: 'ok', text: req.t('inbox.replySent') } } : {}));
   });
@@ -52,7 +54,7 @@ export function inboxPages(app: FastifyInstance, d: InboxDeps): void {
     const key = formKey(req.body);
     try {
       const { target, created } = d.submissions.once('message.reply', key, () => d.threads.reply(m.id, req.body?.text ?? '', req.nurse!).id);
-      if (created) app.audit.record({ actor: req.nurse!.username, action: 'message.reply', target, detail: { caseId: m.caseId, inReplyTo: m.id } });
+      if (created) recordAccess(req, { action: 'message.reply', target, detail: { caseId: m.caseId, inReplyTo: m.id } });
       return reply.redirect(`/mensajes/${m.id}?ok=replied#m-${target}`, 303);
     } catch (err) {
       if (!isChasquiError(err, 'CHASQUI_ERR_BAD_REQUEST')) throw err;
@@ -64,7 +66,7 @@ export function inboxPages(app: FastifyInstance, d: InboxDeps): void {
   app.get<Params>('/mensajes/:id/imprimir', guard, async (req, reply) => {
     const m = d.threads.get(req.params.id);
     if (!m || m.direction !== 'down') return reply.callNotFound();
-    app.audit.record({ actor: req.nurse!.username, action: 'message.print', target: m.id, detail: { caseId: m.caseId } });
+    recordAccess(req, { action: 'message.print', target: m.id, detail: { caseId: m.caseId } });
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(printPage(req, m, d.cases.get(m.caseId)).value);
   });
 }

@@ -3,6 +3,7 @@
  * and change is written to the access log (Law 29733). A form with errors
  * comes back with what was typed and each error beside its field.
  */
+import { recordAccess, shownIds } from '../../auth/access-record.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../../lib/clock.js';
 import type { CaseDrafts } from '../../cases/case-drafts.js';
@@ -113,7 +114,8 @@ export async function patientPages(app: FastifyInstance, d: PatientPagesDeps): P
     const t = req.t;
     const q = (req.query.q ?? '').trim().slice(0, 100);
     const list = q ? d.patients.search(q) : d.patients.recent(20);
-    if (q) app.audit.record({ actor: actor(req), action: 'patient.search', detail: { query: q, found: list.length } });
+    // Which rows were shown, not what was typed: a search is a name or a DNI, and the log must not become a second register.
+    recordAccess(req, { action: q ? 'patient.search' : 'patient.list', detail: shownIds(list) });
     const body = html`<form method="get" action="/pacientes" class="card" role="search">
 <label for="f-q">${t('patients.searchLabel')} <span class="hint">${t('patients.searchHint')}</span></label>
 <input id="f-q" name="q" type="search" value="${q}" autocomplete="off"> <button>${t('common.search')}</button>
@@ -142,14 +144,14 @@ ${patientTable(req, list, now())}`;
       const flash = { kind: 'error' as const, text: req.t('patients.fixErrors') };
       return sendPage(req, reply, { title: req.t('patients.new'), body: patientForm(req, '/pacientes', raw, refused ?? {}, true), section: 'patients', flash, scripts: FORM_SCRIPTS }, 400);
     }
-    if (created) app.audit.record({ actor: actor(req), action: 'patient.create', target });
+    if (created) recordAccess(req, { action: 'patient.create', target });
     return reply.redirect(`/pacientes/${target}?ok=created`, 303);
   });
 
   app.get<IdParams>('/pacientes/:id', async (req, reply) => {
     const p = d.patients.get(req.params.id);
     if (!p) return notFound(req, reply);
-    app.audit.record({ actor: actor(req), action: 'patient.view', target: p.id });
+    recordAccess(req, { action: 'patient.view', target: p.id });
     const body = html`${details(req, p, now())}${caseList(req, d, p)}`;
     return sendPage(req, reply, { title: fullName(p), body, section: 'patients', flash: okFlash(req, FLASHES) });
   });
@@ -157,7 +159,7 @@ ${patientTable(req, list, now())}`;
   app.get<IdParams>('/pacientes/:id/editar', async (req, reply) => {
     const p = d.patients.get(req.params.id);
     if (!p) return notFound(req, reply);
-    app.audit.record({ actor: actor(req), action: 'patient.view', target: p.id, detail: { form: 'edit' } });
+    recordAccess(req, { action: 'patient.view', target: p.id, detail: { form: 'edit' } });
     // The estimate is re-based on every save (it ages from updatedAt), so the form offers today's age.
     const values = { ...p, estimatedAgeYears: p.birthDate ? '' : ageYears(p, now()) ?? '' };
     return sendPage(req, reply, { title: req.t('patients.edit'), body: patientForm(req, `/pacientes/${p.id}/editar`, values, {}), section: 'patients', scripts: FORM_SCRIPTS });
@@ -172,7 +174,7 @@ ${patientTable(req, list, now())}`;
       const flash = { kind: 'error' as const, text: req.t('patients.fixErrors') };
       return sendPage(req, reply, { title: req.t('patients.edit'), body: patientForm(req, `/pacientes/${req.params.id}/editar`, raw, res.errors), section: 'patients', flash, scripts: FORM_SCRIPTS }, 400);
     }
-    app.audit.record({ actor: actor(req), action: 'patient.update', target: req.params.id });
+    recordAccess(req, { action: 'patient.update', target: req.params.id });
     return reply.redirect(`/pacientes/${req.params.id}?ok=updated`, 303);
   });
 }

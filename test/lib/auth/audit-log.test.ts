@@ -70,3 +70,60 @@ t.test('the log survives reopening the database', async (t) => {
   t.teardown(() => db2.close());
   t.match(new AuditLog(db2, clock).list(), [{ actor: 'ana', target: 'pat-9', at: 5 }]);
 });
+
+/** A copy of the database as a thief or a careless admin would edit it: triggers dropped, rows changed by hand. */
+function tampered(t: { teardown(fn: () => void): void }) {
+  const { db, clock, audit } = setup(t);
+  for (let i = 1; i <= 6; i++) {
+    clock.ms += 1000;
+    audit.record({ actor: 'ana', action: 'patient.view', target: `pat-${i}`, from: '192.168.4.20' });
+  }
+  db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete');
+  return { db, audit };
+}
+
+t.test('an untouched log verifies, with where from and the outcome kept', async (t) => {
+  const { audit } = setup(t);
+  audit.record({ actor: 'ana', action: 'patient.view', target: 'pat-1', from: '192.168.4.20' });
+  audit.record({ actor: 'beto', action: 'access.denied', target: 'pat-1', from: '192.168.4.21', outcome: 'refused' });
+  t.match(audit.list(), [{ actor: 'beto', outcome: 'refused', from: '192.168.4.21' }, { actor: 'ana', outcome: 'allowed', from: '192.168.4.20' }]);
+  const report = audit.verify();
+  t.same(report.problems, []);
+  t.equal(report.entries, 2);
+  t.equal(report.head?.id, audit.list()[0]!.id);
+  t.same(audit.list({ outcome: 'refused' }).map((e) => e.actor), ['beto']);
+});
+
+t.test('verify finds an entry deleted from a copy of the database', async (t) => {
+  const { db, audit } = tampered(t);
+  db.prepare("DELETE FROM audit_log WHERE target = 'pat-3'").run();
+  t.same(audit.verify().problems, [{ kind: 'missing', fromId: 3, toId: 3 }]);
+});
+
+t.test('verify finds an entry edited in a copy of the database, and only that one', async (t) => {
+  const { db, audit } = tampered(t);
+  db.prepare("UPDATE audit_log SET actor = 'nadie' WHERE target = 'pat-4'").run();
+  t.same(audit.verify().problems, [{ kind: 'altered', id: 4 }]);
+});
+
+t.test('renumbering the rows after a deletion does not hide it', async (t) => {
+  const { db, audit } = tampered(t);
+  db.prepare('DELETE FROM audit_log WHERE id = 2').run();
+  db.prepare('UPDATE audit_log SET id = id - 1 WHERE id > 2').run();
+  t.ok(audit.verify().problems.length > 0);
+});
+
+t.test('retention removes old entries through a recorded cut; what is left still verifies and new entries chain on', async (t) => {
+  const { clock, audit } = setup(t);
+  for (let i = 0; i < 5; i++) {
+    audit.record({ actor: 'ana', action: 'patient.view', target: `pat-${i}` });
+    clock.ms += 86_400_000;
+  }
+  const before = clock.ms - 2.5 * 86_400_000; // the three oldest
+  t.equal(audit.prune(before, 2), 2, 'never past what the hub already holds');
+  t.equal(audit.prune(before), 1);
+  t.same(audit.list().map((e) => e.target), ['pat-4', 'pat-3']);
+  audit.record({ actor: 'ana', action: 'patient.view', target: 'pat-5' });
+  t.same(audit.verify().problems, []);
+  t.throws(() => (audit as unknown as { db: { prepare(s: string): { run(): void } } }).db.prepare('DELETE FROM audit_log').run(), /append-only/, 'past the cut, deleting is still refused');
+});

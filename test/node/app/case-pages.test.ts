@@ -53,7 +53,8 @@ t.test('a whole case: vitals, photo, ECG, send once', async (t) => {
   t.match(withPhoto.body, new RegExp(`<img src="/fotos/${photoId}/miniatura" alt="canon_hdr_NO.jpg"`));
   const thumb = await app.inject({ method: 'GET', url: `/fotos/${photoId}/miniatura` });
   t.equal(thumb.headers['content-type'], 'image/jpeg');
-  t.equal(thumb.headers['cache-control'], 'private, max-age=86400');
+  t.equal(thumb.headers['cache-control'], 'private, no-store', 'never kept by a shared browser');
+  t.same(audit.at(-1), { actor: 'rosa', action: 'photo.thumbnail', target: photoId });
   t.equal(thumb.rawPayload.subarray(0, 2).toString('hex'), 'ffd8');
   t.equal((await app.inject({ method: 'GET', url: `/fotos/${photoId}` })).statusCode, 200);
 

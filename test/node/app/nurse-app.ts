@@ -56,7 +56,13 @@ export async function nurseApp(t: { teardown(fn: () => Promise<void> | void): vo
   app.decorate('requireNurse', async (req) => {
     req.nurse = NURSE;
   });
-  app.decorate('audit', { record: (e: AuditEntry) => void audit.push(e) });
+  // Every entry a web request makes says where it came from; the tests compare the rest.
+  app.decorate('audit', {
+    record: ({ from, ...e }: AuditEntry) => {
+      if (!from) throw new Error(`audit entry ${e.action} without the client's address`);
+      audit.push(e);
+    },
+  });
   const deps = { patients, drafts, photos, recordings: post.recordings, cases: post.cases, threads: post.threads, relay: post.relay, clock, rate, followUp: (id: string) => followUps.get(id), submissions: post.submissions };
   const bridge = o.bridgeUrl ? new BridgeClient(o.bridgeUrl) : undefined;
   await app.register(patientPages, deps);

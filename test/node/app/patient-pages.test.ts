@@ -30,10 +30,11 @@ t.test('register, find without accents, view, edit; each access logged', async (
   const found = await app.inject({ method: 'GET', url: '/pacientes?q=maria%20huaman' });
   t.match(found.body, new RegExp(`<a href="/pacientes/${id}">Quispe Huamán, María</a>`));
   t.match(found.body, /Encontrados: 1/);
-  t.match(audit.at(-1), { action: 'patient.search', detail: { query: 'maria huaman', found: 1 } });
+  t.same(audit.at(-1), { actor: 'rosa', action: 'patient.search', detail: { shown: [id], count: 1 } }, 'the rows shown, never what was typed');
   t.match((await app.inject({ method: 'GET', url: '/pacientes?q=40123456' })).body, /Quispe Huamán, María/, 'by DNI');
   t.match((await app.inject({ method: 'GET', url: '/pacientes?q=pedro' })).body, /No se encontró ningún paciente/);
   t.match((await app.inject({ method: 'GET', url: '/pacientes' })).body, /Atendidos hace poco[\s\S]*Quispe Huamán, María/, 'recent list');
+  t.same(audit.at(-1), { actor: 'rosa', action: 'patient.list', detail: { shown: [id], count: 1 } }, 'the recent list is a read too');
 
   const page = await app.inject({ method: 'GET', url: `/pacientes/${id}?ok=created` });
   t.equal(page.statusCode, 200);

@@ -7,6 +7,7 @@ import { installErrorHandler } from '../../../lib/http-errors.js';
 import { openDatabase } from '../../../lib/sqlite.js';
 import { appPlugin } from '../../../node/app/app-plugin.js';
 import { registerAuth, type Auth } from '../../../node/auth/auth-plugin.js';
+import { recordAccess } from '../../../node/auth/access-record.js';
 import type { ScryptParams } from '../../../node/auth/nurse-accounts.js';
 import { quietLogger } from '../../support/logger.js';
 import { tempDir } from '../../support/paths.js';
@@ -26,7 +27,10 @@ async function setup(t: { teardown(fn: () => Promise<void> | void): void }): Pro
   void app.register(appPlugin);
   const auth = registerAuth(app, { db, clock, dataDir: dir, logger: quietLogger(), scrypt: FAST });
   // Declared right after registerAuth, as node/post.ts does: the preHandler must already exist.
-  app.get('/api/x', { preHandler: app.requireNurse }, async (req) => ({ nurse: req.nurse }));
+  app.get('/api/x', { preHandler: app.requireNurse }, async (req) => {
+    recordAccess(req, { action: 'case.list' });
+    return { nurse: req.nurse };
+  });
   app.get('/pacientes', { preHandler: app.requireNurse }, async (req) => `hola ${req.nurse!.displayName}`);
   app.post('/casos/:id/fotos', { preHandler: app.requireNurse }, async () => 'ok');
   await auth.accounts.create({ username: 'ana', displayName: 'Ana Quispe', kind: 'password', secret: 'muña-del-cerro' });
@@ -82,7 +86,7 @@ t.test('the right password gives a session cookie that opens protected pages and
   const page = await app.inject({ url: '/pacientes', headers: withCookie(token) });
   t.equal(page.body, 'hola Ana Quispe');
   t.match((await app.inject({ url: '/api/x', headers: withCookie(token) })).json(), { nurse: { username: 'ana', role: 'nurse' } });
-  t.match(auth.audit.list({ actor: 'ana' }), [{ action: 'session.signIn', detail: { ip: '127.0.0.1' } }]);
+  t.match(auth.audit.list({ actor: 'ana', action: 'session.signIn' }), [{ action: 'session.signIn', detail: { ip: '127.0.0.1' } }]);
   const again = await app.inject({ url: '/entrar?volver=%2Fcasos', headers: withCookie(token) });
   t.equal(again.headers.location, '/casos', 'a signed-in nurse skips the form');
 });
@@ -205,13 +209,13 @@ t.test('the bearer token works from this box and is audited as local-cli; a wron
   const ok = await app.inject({ url: '/api/x?nombre=Quispe', headers: { authorization: `Bearer ${token}` } });
   t.equal(ok.statusCode, 200);
   t.match(ok.json(), { nurse: { username: 'local-cli', role: 'admin' } });
-  t.match(auth.audit.list({ actor: 'local-cli' }), [{ action: 'cli.access', detail: { method: 'GET', path: '/api/x' } }]);
+  t.same(auth.audit.list({ actor: 'local-cli' }).map((e) => [e.action, e.from]), [['case.list', '127.0.0.1']], 'one entry, the route\'s own, as local-cli from the box');
   t.notMatch(JSON.stringify(auth.audit.list()), 'Quispe', 'the query string is not logged');
   const wrong = await app.inject({ url: '/api/x', headers: { authorization: `Bearer ${token.slice(1)}x` } });
   t.equal(wrong.statusCode, 401);
   t.equal(wrong.json().error.code, 'CHASQUI_ERR_AUTH');
   t.equal((await app.inject({ url: '/pacientes', headers: { authorization: 'Basic YTpi' } })).statusCode, 401, 'a bad header is never a redirect');
-  t.match(auth.audit.list({ action: 'cli.denied' }), [{ actor: 'local-cli' }, { actor: 'local-cli' }]);
+  t.match(auth.audit.list({ action: 'cli.denied' }), [{ actor: 'local-cli', outcome: 'refused' }, { actor: 'local-cli', outcome: 'refused' }]);
   const outside = await app.inject({ url: '/api/x', remoteAddress: '192.168.1.20', headers: { authorization: `Bearer ${token}` } });
   t.equal(outside.statusCode, 401, 'the right token from the Wi-Fi is refused');
 });

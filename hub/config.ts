@@ -1,6 +1,6 @@
 /** The hub's configuration (README.md#configuration). */
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpSchema, LogLevelSchema, MaxBundleSchema, RegionSchema } from '../lib/config-schemas.js';
+import { AuditSchema, HttpSchema, LogLevelSchema, MaxBundleSchema, RegionSchema } from '../lib/config-schemas.js';
 import { LinkSchema } from '../relay/tuning.js';
 import { DEFAULT_THROTTLE } from './broker/login-throttle.js';
 import { DEFAULT_GATE_LIMITS, DEFAULT_MAX_PACKET_BYTES } from './broker/packet-gate.js';
@@ -64,6 +64,7 @@ export const HubConfigSchema = Type.Object(
     slaTickMs: Type.Integer({ minimum: 100, default: 60_000 }),
     logLevel: LogLevelSchema,
     region: RegionSchema,
+    audit: AuditSchema(1825),
   },
   { additionalProperties: false },
 );

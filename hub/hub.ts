@@ -30,6 +30,9 @@ import { CaseThreads } from './cases/case-threads.js';
 import { caseSeenSender } from './cases/case-seen.js';
 import { hubAppPlugin } from './app/app-plugin.js';
 import { caseReviewPage } from './app/pages/case-review-page.js';
+import { postAuditPage } from './app/pages/post-audit-page.js';
+import { ingestAuditBatch } from './audit/audit-ingest.js';
+import { PostAuditStore } from './audit/post-audit-store.js';
 import { linksPage } from './app/pages/links-page.js';
 import { queuePage } from './app/pages/queue-page.js';
 import { heartbeatIngest } from './links/heartbeat-ingest.js';
@@ -72,6 +75,8 @@ export type Hub = {
   relay: Relay;
   cases: HubCaseStore;
   posts: PostRegistry;
+  /** Every post's access log, as the posts sent it. */
+  postAudit: PostAuditStore;
   /** The hub's own keys: posts pin the public half (`chasqui hub identity`). */
   identity: Identity;
   app: FastifyInstance;
@@ -110,6 +115,7 @@ export function buildHub(deps: HubDeps): Hub {
   const posts = new PostRegistry(db, clock);
   const identity = loadOrCreateIdentity(config.dataDir, HUB_IDENTITY_NAME);
   const cases = new HubCaseStore(db);
+  const postAudit = new PostAuditStore(db, () => clock.now());
   const threads = new CaseThreads(db);
   const router = new Router({ db, cases, roster: new Roster(config.routing), limits: config.routing.sla, rules: config.routing.rules, clock });
   const b = config.broker;
@@ -153,11 +159,11 @@ export function buildHub(deps: HubDeps): Hub {
       },
     },
     tuning: relayTuning(config.link, config.maxBundleBytes),
-    acceptsKind: acceptsFromPost,
-    accept: ingestFromPost(cases, threads, {
+    acceptsKind: (kind) => kind === TransferKind.auditLog || acceptsFromPost(kind),
+    accept: byKind(ingestAuditBatch(postAudit, { maxRawBytes: config.maxBundleBytes }), ingestFromPost(cases, threads, {
       maxRawBytes: config.maxBundleBytes, now: () => clock.now(),
       onStored: (postId, caseId) => router.route(postId, caseId, new Date(clock.now())),
-    }),
+    })),
     isKnownPeer: (peer) => posts.isKnown(peer),
     trust: new Trust(identity, (postId) => posts.identityOf(postId)),
   });
@@ -205,17 +211,22 @@ export function buildHub(deps: HubDeps): Hub {
     queuePage(pages, { router, cases, clock, threads });
     linksPage(pages, { summaries: linkSummaries(links, () => posts.list()), now: () => clock.now() });
     caseReviewPage(pages, { cases, threads, router, clock, sendCounterReference, markSeen, cie10 });
+    postAuditPage(pages, { store: postAudit });
   });
 
   let slaTimer: NodeJS.Timeout | undefined;
+  let retentionTimer: NodeJS.Timeout | undefined;
   return {
-    config, db, relay, identity, cases, threads, router, links, posts, auth, app, broker, brokerUrl, brokerCa: () => tls.pin, sendToPost, sendCounterReference, markSeen, cie10,
+    config, db, relay, identity, cases, threads, router, links, posts, postAudit, auth, app, broker, brokerUrl, brokerCa: () => tls.pin, sendToPost, sendCounterReference, markSeen, cie10,
     async start() {
       const cert = tls.prepare();
       if (cert) log.info({ cert: cert.certFile, fingerprint256: cert.fingerprint256, created: cert.created }, 'hub TLS certificate');
       if (broker) brokerPort = await broker.start();
       credentialWatch.start();
       await relay.start();
+      const pruneLogs = () => pruneAuditLogs(auth, postAudit, clock.now() - config.audit.retentionDays * 86_400_000, log);
+      pruneLogs();
+      retentionTimer = setInterval(pruneLogs, 86_400_000).unref();
       slaTimer = setInterval(() => {
         const due = router.tick(new Date(clock.now()));
         for (const e of due) log.warn({ escalation: e }, 'case escalated: not opened in time');
@@ -227,6 +238,7 @@ export function buildHub(deps: HubDeps): Hub {
     },
     async stop() {
       clearInterval(slaTimer);
+      clearInterval(retentionTimer);
       credentialWatch.stop();
       await app.close();
       await relay.stop();
@@ -234,4 +246,21 @@ export function buildHub(deps: HubDeps): Hub {
       db.close();
     },
   };
+}
+
+type Accept = (postId: string, kind: number, bytes: Buffer, id: string) => string;
+
+/** A post's access log goes to its own store; everything else to case ingest. */
+function byKind(audit: Accept, rest: Accept): Accept {
+  return (postId, kind, bytes, id) => (kind === TransferKind.auditLog ? audit : rest)(postId, kind, bytes, id);
+}
+
+/** Daily: the hub's own log and the posts' copies lose what is past retention, each through a recorded cut. */
+function pruneAuditLogs(auth: HubAuth, postAudit: PostAuditStore, before: number, log: Logger): void {
+  try {
+    const removed = auth.audit.prune(before) + postAudit.prune(before);
+    if (removed) log.info({ removed }, 'access-log entries past retention removed');
+  } catch (err) {
+    log.error({ err }, 'access-log retention failed; retried tomorrow');
+  }
 }

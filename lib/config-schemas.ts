@@ -28,3 +28,20 @@ export const RegionSchema = Type.Object(
   },
   { additionalProperties: false, default: {} },
 );
+
+/** How long each side keeps its access log; a post also says how often its log goes up to the hub. */
+export function AuditSchema(retentionDays: number) {
+  return Type.Object(
+    {
+      retentionDays: Type.Integer({
+        minimum: 30, default: retentionDays,
+        description: 'Access-log entries older than this are removed (at a post, only once the hub holds them); the chain verifies from the cut.',
+      }),
+      shipEveryMinutes: Type.Integer({
+        minimum: 1, default: 15,
+        description: 'A post: how often its new access-log entries are queued for the hub (bulk: they never travel ahead of a case).',
+      }),
+    },
+    { additionalProperties: false, default: {} },
+  );
+}

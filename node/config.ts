@@ -1,6 +1,6 @@
 /** The post's configuration (README.md#configuration). */
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpSchema, LogLevelSchema, MaxBundleSchema, RegionSchema } from '../lib/config-schemas.js';
+import { HttpSchema, LogLevelSchema, MaxBundleSchema, AuditSchema, RegionSchema } from '../lib/config-schemas.js';
 import { PUBLIC_IDENTITY_PATTERN } from '../protocol/identity.js';
 import { LinkSchema } from '../relay/tuning.js';
 import { HealthConfigSchema } from './health/health-config.js';
@@ -33,6 +33,7 @@ export const PostConfigSchema = Type.Object(
     ),
     link: LinkSchema,
     health: HealthConfigSchema,
+    audit: AuditSchema(180),
     maxBundleBytes: MaxBundleSchema,
     logLevel: LogLevelSchema,
     region: RegionSchema,

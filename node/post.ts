@@ -39,6 +39,8 @@ import { PostMetrics, postMetricsRoutes } from './health/metrics.js';
 import { ThreadService } from './messages/thread-service.js';
 import { ThreadStore } from './messages/thread-store.js';
 import { SubmissionKeys } from '../lib/web/submission-keys.js';
+import { AuditShipping } from './audit/audit-shipping.js';
+import { recordAccess, shownIds } from './auth/access-record.js';
 
 export type PostDeps = { config: PostConfig; logger: Logger; clock?: Clock; carrier?: Carrier; maxPageCount?: number };
 
@@ -55,6 +57,8 @@ export type Post = {
   /** Idempotency keys of the nurse app's creating forms. */
   submissions: SubmissionKeys;
   auth: Auth;
+  /** The access log on its way to the hub. */
+  auditShipping: AuditShipping;
   app: FastifyInstance;
   /** Whether the link to the broker is up now. */
   connected(): boolean;
@@ -123,6 +127,10 @@ export function buildPost(deps: PostDeps): Post {
   installErrorHandler(app);
   void app.register(appPlugin, { timeZone: config.region.timeZone });
   const auth = registerAuth(app, { db, clock, dataDir: config.dataDir, logger: log });
+  const auditShipping = new AuditShipping({
+    db, audit: auth.audit, relay, clock, logger: log.child({ mod: 'audit' }), postId: config.postId, peer: HUB_PEER,
+    maxBundleBytes: config.maxBundleBytes, options: config.audit,
+  });
   app.get('/healthz', async () => ({
     ok: true, postId: config.postId, version: softwareVersion(), connected: carrier.isConnected, queued: relay.outbox.queued().length,
     sent: relay.counters, received: relay.inboundCounters,
@@ -133,21 +141,27 @@ export function buildPost(deps: PostDeps): Post {
     api.addHook('preHandler', api.requireNurse);
     casesApi(api, cases, recordings);
     devicesApi(api, { bridge, recordings, clock });
-    api.get('/api/messages', async () => ({ messages: store.messages() }));
+    api.get('/api/messages', async (req) => {
+      const messages = store.messages();
+      recordAccess(req, { action: 'message.list', detail: shownIds(messages.map((m) => ({ id: m.messageId }))) });
+      return { messages };
+    });
   });
   registerNursePages(app, { patients, drafts, photos, recordings, cases, threads, relay, bridge, clock, rate, submissions });
 
   return {
-    config, db, relay, cases, store, recordings, threads, patients, drafts, submissions, auth, app,
+    config, db, relay, cases, store, recordings, threads, patients, drafts, submissions, auth, auditShipping, app,
     connected: () => carrier.isConnected,
     async start() {
       heartbeat.start();
       await relay.start();
+      auditShipping.start();
       const url = await app.listen({ host: config.http.host, port: config.http.port });
       log.info({ url }, 'post ready');
       return { url };
     },
     async stop() {
+      auditShipping.stop();
       heartbeat.stop();
       await heartbeat.idle();
       await app.close();

@@ -18,7 +18,7 @@ const MAGIC = Buffer.from('CHQB', 'ascii');
 const VERSION = 1;
 const HEAD = MAGIC.length + 1 + 4;
 
-export type BundleKind = 'case' | 'counter-reference' | 'notice';
+export type BundleKind = 'case' | 'counter-reference' | 'notice' | 'audit-log';
 
 export type AttachmentEntry = {
   name: string;
@@ -143,7 +143,7 @@ function readManifest(packed: Buffer): Manifest {
   return m;
 }
 
-const KINDS: readonly string[] = ['case', 'counter-reference', 'notice'];
+const KINDS: readonly string[] = ['case', 'counter-reference', 'notice', 'audit-log'];
 const PRIORITIES: readonly string[] = ['urgent', 'routine', 'bulk'];
 
 function isEntry(e: AttachmentEntry): boolean {

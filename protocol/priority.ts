@@ -13,7 +13,7 @@ export function isPriority(value: number): value is PriorityValue {
 }
 
 /** What a transfer carries; the receiver refuses kinds it does not accept. */
-export const TransferKind = { case: 1, counterReference: 2, notice: 3 } as const;
+export const TransferKind = { case: 1, counterReference: 2, notice: 3, auditLog: 4 } as const;
 export type TransferKindName = keyof typeof TransferKind;
 export type TransferKindValue = (typeof TransferKind)[TransferKindName];
 

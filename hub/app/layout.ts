@@ -11,6 +11,7 @@ const NAV: ReadonlyArray<NavItem & { id: HubArea }> = [
   { id: 'cases', href: '/casos', key: 'nav.cases' },
   { id: 'links', href: '/enlaces', key: 'nav.links' },
   { id: 'audit', href: '/auditoria', key: 'nav.audit' },
+  { id: 'postAudit', href: '/auditoria/puestos', key: 'nav.postAudit' },
 ];
 
 export function layout(req: FastifyRequest, o: PageOptions): Html {

@@ -7,7 +7,9 @@
  * regulation (D.S. 003-2013-JUS) ask that access to personal data be limited
  * to whom the purpose needs. An operator keeps links to the posts healthy
  * and needs no clinical content; an admin manages accounts and reads the
- * access log, and reads no case either.
+ * access log, and reads no case either. The region's data protection officer
+ * (dpo, Law 29733's "responsable" for the data bank) reads the hub's and every
+ * post's access log, and nothing clinical.
  */
 import type { HubRole } from './hub-accounts.js';
 
@@ -15,7 +17,8 @@ export const HUB_AREAS = {
   queue: ['specialist'],
   cases: ['specialist'],
   links: ['operator', 'admin'],
-  audit: ['admin'],
+  audit: ['admin', 'dpo'],
+  postAudit: ['admin', 'dpo'],
 } as const satisfies Record<string, readonly HubRole[]>;
 
 export type HubArea = keyof typeof HUB_AREAS;
@@ -25,7 +28,7 @@ export function mayOpen(role: HubRole, area: HubArea): boolean {
 }
 
 /** Where "/" takes someone: the page their work starts from (each opens for its role, per HUB_AREAS). */
-const LANDING: Record<HubRole, string> = { specialist: '/cola', operator: '/enlaces', admin: '/auditoria' };
+const LANDING: Record<HubRole, string> = { specialist: '/cola', operator: '/enlaces', admin: '/auditoria', dpo: '/auditoria/puestos' };
 
 export function landingPath(role: HubRole): string {
   return LANDING[role];

@@ -13,7 +13,7 @@ import type { ScryptParams } from '../../lib/auth/secret-hash.js';
 import type { SessionTable } from '../../lib/auth/sessions.js';
 import { SPECIALTIES, type Specialty } from '../routing/routing-rules.js';
 
-export const HUB_ROLES = ['specialist', 'operator', 'admin'] as const;
+export const HUB_ROLES = ['specialist', 'operator', 'admin', 'dpo'] as const;
 export type HubRole = (typeof HUB_ROLES)[number];
 
 export type HubAccountData = { specialties: Specialty[] };

@@ -19,7 +19,7 @@ import { accountsSignIn, notSignedIn, principalFromSession, signInRoutes, type S
 import { auditRoute } from '../../lib/web/audit-page.js';
 import { sendForbidden, sendPage } from '../app/layout.js';
 import { renderLoginPage } from '../app/pages/login-page.js';
-import { HUB_AREAS, landingPath } from './hub-access.js';
+import { HUB_AREAS, landingPath, mayOpen } from './hub-access.js';
 import { HUB_SESSIONS, hubUserOf, openHubAccounts, type HubAccounts, type HubRole, type HubUser } from './hub-accounts.js';
 
 export type HubAuthDeps = {
@@ -70,7 +70,7 @@ type PagesOpts = { parts: SignInParts<HubUser>; audit: AuditLog; log: Logger; co
 async function pages(app: FastifyInstance, { parts, audit, log, cookieSecure }: PagesOpts): Promise<void> {
   signInRoutes(app, { parts, log, cookieSecure, render: renderLoginPage });
   app.get('/', { preHandler: app.requireUser() }, async (req, reply) => reply.redirect(landingPath(req.user!.role), 303));
-  auditRoute(app, { audit, preHandler: app.requireUser(HUB_AREAS.audit), who: (req) => req.user!, sendPage });
+  auditRoute(app, { audit, preHandler: app.requireUser(HUB_AREAS.audit), who: (req) => req.user!, mayRead: (who) => mayOpen(who.role as HubRole, 'audit'), sendPage });
 }
 
 const hubAuthPages = fp(pages, { name: 'chasqui-hub-auth', dependencies: ['chasqui-hub-app'] });

@@ -18,12 +18,12 @@ export type AuditView =
   | { forbidden?: false; entries: StoredAuditEntry[]; actors: string[]; filter: { actor: string; target: string }; more: boolean };
 
 /** An action's name in words if the catalogue has it, else its code (other areas add actions freely). */
-function actionLabel(t: Translate, action: string): string {
+export function actionLabel(t: Translate, action: string): string {
   const key = `audit.action.${action}`;
   return t.has(key) ? t(key) : action;
 }
 
-function actorLabel(t: Translate, actor: string): string {
+export function actorLabel(t: Translate, actor: string): string {
   if (actor === 'anonymous') return t('audit.anonymous');
   if (actor === 'local-cli') return t('audit.localCli');
   return actor;
@@ -73,6 +73,8 @@ export type AuditRouteOpts = {
   preHandler: preHandlerAsyncHookHandler;
   /** The signed-in person the preHandler let through. */
   who: (req: FastifyRequest) => Principal;
+  /** Who may read it; admins when not given. */
+  mayRead?: (who: Principal) => boolean;
   sendPage: SendPage;
 };
 
@@ -80,7 +82,7 @@ export type AuditRouteOpts = {
 export function auditRoute(app: FastifyInstance, o: AuditRouteOpts): void {
   app.get<{ Querystring: Record<string, string> }>('/auditoria', { preHandler: o.preHandler }, async (req, reply) => {
     const who = o.who(req);
-    if (who.role !== 'admin') return renderAuditPage(req, reply, { forbidden: true }, o.sendPage);
+    if (!(o.mayRead ?? ((p) => p.role === 'admin'))(who)) return renderAuditPage(req, reply, { forbidden: true }, o.sendPage);
     const filter = { actor: (req.query.usuario ?? '').trim(), target: (req.query.objetivo ?? '').trim(), beforeId: Number(req.query.antes) || undefined, limit: 100 };
     const filtered = filter.actor || filter.target ? { detail: { actor: filter.actor || undefined, target: filter.target || undefined } } : {};
     o.audit.record({ actor: who.username, action: 'audit.view', ...filtered });

@@ -70,10 +70,12 @@ export async function wordsScenario(t: { teardown(fn: () => Promise<void> | void
   await hub.auth.accounts.create({ username: 'dr.vargas', displayName: 'Dr. Luis Vargas', role: 'specialist', kind: 'password', secret: 'piel-sana-2026', data: { specialties: ['dermatology'] } });
   await hub.auth.accounts.create({ username: 'operador', displayName: 'Jorge Paz', role: 'operator', kind: 'password', secret: 'enlaces-ucayali-3', data: { specialties: [] } });
   await hub.auth.accounts.create({ username: 'jefa.hub', displayName: 'Ana Torres', role: 'admin', kind: 'password', secret: 'auditoria-lima-5', data: { specialties: [] } });
+  await hub.auth.accounts.create({ username: 'proteccion.datos', displayName: 'Rut Salas', role: 'dpo', kind: 'password', secret: 'registro-ley-29733', data: { specialties: [] } });
   const askPost = asker(post.app, { rosa: await signIn(post.app, 'rosa', 'ucayali-2026'), admin: await signIn(post.app, 'jefa.posta', 'registro-seguro-9') });
   const askHub = asker(hub.app, {
     cardio: await signIn(hub.app, 'dra.quispe', 'corazon-andino-7'), derma: await signIn(hub.app, 'dr.vargas', 'piel-sana-2026'),
     operator: await signIn(hub.app, 'operador', 'enlaces-ucayali-3'), admin: await signIn(hub.app, 'jefa.hub', 'auditoria-lima-5'),
+    dpo: await signIn(hub.app, 'proteccion.datos', 'registro-ley-29733'),
   });
   const nurse = (o: InjectOptions) => askPost('rosa', 'es', o);
 

@@ -27,11 +27,15 @@ function pages(s: WordsScenario) {
     { who: 'admin', url: '/enlaces', status: 200 },
     { who: 'admin', url: '/auditoria', status: 200 },
     { who: 'admin', url: '/auditoria?usuario=dra.quispe', status: 200 },
+    // The data protection officer reads every post's accesses, and nothing clinical.
+    ...['/auditoria/puestos', `/auditoria/puestos?puesto=${POST_ID}&resultado=refused`, '/auditoria'].map((url) => ({ who: 'dpo', url, status: 200 })),
+    { who: 'dpo', url: '/cola', status: 403 },
+    { who: 'operator', url: '/auditoria/puestos', status: 403 },
     ...['/entrar', '/entrar?vencio=1', '/entrar?salio=1'].map((url) => ({ who: null, url, status: 200 })),
     { who: null, url: '/no-existe', status: 404 },
     { who: 'cardio', url: `/casos/${POST_ID}/no-such-case`, status: 404 },
     // The root only sends each role to its own landing page.
-    ...['cardio', 'operator', 'admin'].map((who) => ({ who, url: '/', status: 303 })),
+    ...['cardio', 'operator', 'admin', 'dpo'].map((who) => ({ who, url: '/', status: 303 })),
   ];
 }
 

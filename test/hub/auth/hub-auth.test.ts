@@ -133,7 +133,7 @@ t.test('the navigation offers each role only what it may open', async (t) => {
   const operator = cookieOf(await signIn(app, 'oper', '284719'));
   t.same(nav((await app.inject({ url: '/enlaces', headers: operator })).body), ['href="/enlaces"']);
   const admin = cookieOf(await signIn(app, 'jefe', 'registro-seguro'));
-  t.same(nav((await app.inject({ url: '/enlaces', headers: admin })).body), ['href="/enlaces"', 'href="/auditoria"']);
+  t.same(nav((await app.inject({ url: '/enlaces', headers: admin })).body), ['href="/enlaces"', 'href="/auditoria"', 'href="/auditoria/puestos"']);
   const en = await app.inject({ url: '/cola', headers: { ...specialist, 'accept-language': 'en' } });
   t.match(en.body, '>Queue</a>');
   t.match(en.body, '>Sign out</button>');

@@ -10,6 +10,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { ERRORS } from '../../../lib/errors.js';
 import { I18n } from '../../../lib/web/i18n.js';
+import type { AuditOutcome } from '../../../lib/auth/audit-log.js';
 import { HUB_LOCALES_DIR } from '../../../hub/app/app-plugin.js';
 import type { LinkSummary } from '../../../hub/app/pages/links-page.js';
 import { SPECIALTIES as HUB_SPECIALTIES } from '../../../hub/routing/routing-rules.js';
@@ -63,6 +64,7 @@ const HUB_DYNAMIC: Record<string, readonly string[]> = {
   // The post sends its vitals keyed by field, flagged by its own rules.
   'vitals.*': VITAL_FIELDS,
   'vitals.flag.*': FLAGS,
+  'postAudit.outcome.*': ['allowed', 'refused'] satisfies AuditOutcome[],
 };
 /** Built keys that fall back to a code on purpose (checked with t.has, never shown raw). */
 const FALLS_BACK = new Set(['audit.action.*', 'devices.protocol.*', 'devices.error.*.*']);

@@ -3,6 +3,7 @@
  * `chasqui`: the one command-line entry for every program and tool. Each
  * subcommand lives in its own file; this one only dispatches and explains.
  */
+import { AUDIT_HELP, auditCommand } from './audit-commands.js';
 import { BRIDGE_HELP, bridgeCommand } from './bridge-commands.js';
 import { runDemo } from './demo.js';
 import { ECG_HELP, ecgCommand } from './ecg-commands.js';
@@ -33,7 +34,7 @@ Usage:
                                                submit a case with FILEs attached to a running post
   chasqui post status [--config FILE | --url URL --token-file FILE]
                                                list the post's cases and where each one is
-${HUB_USER_HELP}${NURSE_HELP}${BRIDGE_HELP}${ECG_HELP}${PHOTO_HELP}  chasqui demo [--dir DIR] [--fresh] [--http-port N] [--hub-port N] [--bridge-port N]
+${HUB_USER_HELP}${NURSE_HELP}${AUDIT_HELP}${BRIDGE_HELP}${ECG_HELP}${PHOTO_HELP}  chasqui demo [--dir DIR] [--fresh] [--http-port N] [--hub-port N] [--bridge-port N]
                                                start a hub and a post on localhost with sample cases;
                                                data in DIR (.demo), --fresh removes it first
 
@@ -48,6 +49,8 @@ export async function main(argv: string[]): Promise<number> {
       return hubCommand(rest);
     case 'post':
       return postCommand(rest);
+    case 'audit':
+      return auditCommand(rest);
     case 'bridge':
       return bridgeCommand(rest);
     case 'ecg':

@@ -29,6 +29,7 @@ export const ERRORS = {
   CHASQUI_ERR_SEAL: 'A sealed bundle could not be opened: altered, or addressed to someone else',
   CHASQUI_ERR_UNKNOWN_KEY: 'No public keys are registered for this peer',
   CHASQUI_ERR_STALE: 'A message is older than this side accepts',
+  CHASQUI_ERR_AUDIT_TAMPERED: 'The access log was altered: an entry is missing or changed',
   CHASQUI_ERR_ECG_FORMAT: 'An ECG file could not be read',
   CHASQUI_ERR_DEVICE_ABSENT: 'The serial device is not plugged in',
   CHASQUI_ERR_DEVICE_IO: 'The serial device could not be opened or used',

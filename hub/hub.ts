@@ -14,6 +14,7 @@ import { installErrorHandler } from '../lib/http-errors.js';
 import type { Logger } from '../lib/logger.js';
 import { openDatabase, type Db } from '../lib/sqlite.js';
 import { buildBundle, type AttachmentInput } from '../protocol/bundle.js';
+import { checkHubNotice } from '../protocol/hub-notices.js';
 import { Priority, TransferKind, type TransferKindName } from '../protocol/priority.js';
 import { ALL_HEALTH, ALL_UP, downTopic, parseTopic } from '../protocol/topics.js';
 import { MqttCarrier } from '../relay/mqtt-carrier.js';
@@ -186,10 +187,12 @@ export function buildHub(deps: HubDeps): Hub {
   const sendToPost = (postId: string, msg: DownwardMessage) => {
     if (!posts.isKnown(postId)) throw new ChasquiError('CHASQUI_ERR_UNKNOWN_POST', postId);
     const priority = msg.priority ?? 'routine';
+    // Checked before it leaves, as the post checks it on arrival (protocol/hub-notices.ts).
+    const body = msg.kind === 'notice' ? checkHubNotice(msg.body) : msg.body;
     const bundle = buildBundle(
       {
         kind: msg.kind === 'notice' ? 'notice' : 'counter-reference', id: msg.id ?? randomUUID(), origin: 'hub',
-        createdAt: new Date(clock.now()).toISOString(), priority, body: msg.body, attachments: msg.attachments ?? [],
+        createdAt: new Date(clock.now()).toISOString(), priority, body, attachments: msg.attachments ?? [],
       },
       { maxBytes: config.maxBundleBytes },
     );

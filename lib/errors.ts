@@ -24,6 +24,7 @@ export const ERRORS = {
   CHASQUI_ERR_LOGIN_THROTTLED: 'Too many failed broker logins; refused without checking',
   CHASQUI_ERR_BAD_REQUEST: 'A request was invalid',
   CHASQUI_ERR_NOT_FOUND: 'No such thing',
+  CHASQUI_ERR_NOTICE_INVALID: 'A notice to a post is not one of the kinds the hub may send, or is malformed',
   CHASQUI_ERR_USAGE: 'The command line is wrong',
   CHASQUI_ERR_SIGNATURE: 'A message is not signed by the key its sender registered',
   CHASQUI_ERR_SEAL: 'A sealed bundle could not be opened: altered, or addressed to someone else',

@@ -1,11 +1,12 @@
 /**
  * What the post accepts from the hub: counter-references (into the case's
- * thread, checked) and notices. Runs inside the relay's completion
+ * thread, checked) and notices (checked: protocol/hub-notices.ts). Runs inside the relay's completion
  * transaction, so a message is kept exactly when it is acknowledged.
  */
 import type { Clock } from '../lib/clock.js';
 import { ChasquiError } from '../lib/errors.js';
 import { parseBundle } from '../protocol/bundle.js';
+import { checkHubNotice } from '../protocol/hub-notices.js';
 import { TransferKind, kindName } from '../protocol/priority.js';
 import type { PostCaseStore } from './cases/case-store.js';
 
@@ -29,11 +30,14 @@ export function acceptFromHub(store: PostCaseStore, thread: ThreadSink, limits: 
       thread.counterReference(manifest.id, manifest.body, manifest.createdAt);
       return `post:${manifest.id}`;
     }
-    if ((manifest.body as { type?: unknown } | null)?.type === 'seen') {
-      thread.seen(manifest.id, manifest.body);
+    // Only the notices the hub may send, exactly (protocol/hub-notices.ts): a forged type or a free-text
+    // "notice" throws CHASQUI_ERR_NOTICE_INVALID, and the relay refuses the bundle, logs it and stores nothing.
+    const notice = checkHubNotice(manifest.body);
+    if (notice.type === 'seen') {
+      thread.seen(manifest.id, notice);
       return `post:${manifest.id}`;
     }
-    store.saveMessage(id, kindName(kind) ?? String(kind), manifest.id, manifest.body, new Date(clock.now()).toISOString());
+    store.saveMessage(id, kindName(kind) ?? String(kind), manifest.id, notice, new Date(clock.now()).toISOString());
     return `post:${manifest.id}`;
   };
 }

@@ -49,7 +49,11 @@ export function registerHubAuth(app: FastifyInstance, deps: HubAuthDeps): HubAut
 function makeRequireUser(parts: SignInParts<HubUser>, roles: readonly HubRole[] | undefined): preHandlerAsyncHookHandler {
   return async function requireUser(req, reply) {
     const user = principalFromSession(parts, req);
-    if (!user) return notSignedIn(req, reply);
+    if (!user) {
+      // An API call without a session is an attempt on patient data too; a page only sends the person to sign in.
+      if (req.url.startsWith('/api/')) parts.audit.record({ actor: 'anonymous', action: 'access.denied', detail: { method: req.method, path: req.url.split('?')[0]!, reason: 'signedOut' }, from: req.ip, outcome: 'refused' });
+      return notSignedIn(req, reply);
+    }
     req.user = user;
     if (roles && !roles.includes(user.role)) return forbidden(parts, req, reply, user);
   };
@@ -58,7 +62,7 @@ function makeRequireUser(parts: SignInParts<HubUser>, roles: readonly HubRole[] 
 /** Recorded: an attempt to reach what a role may not is what an access review looks for. The path only; a query may name a patient. */
 function forbidden(parts: SignInParts<HubUser>, req: FastifyRequest, reply: FastifyReply, user: HubUser): FastifyReply {
   const path = req.url.split('?')[0]!;
-  parts.audit.record({ actor: user.username, action: 'access.denied', detail: { method: req.method, path, role: user.role } });
+  parts.audit.record({ actor: user.username, action: 'access.denied', detail: { method: req.method, path, role: user.role, reason: 'role' }, from: req.ip, outcome: 'refused' });
   if (!req.url.startsWith('/api/')) return sendForbidden(req, reply);
   // The catalogue's text for this code speaks of the broker; this one says what was refused here.
   const message = `Not allowed: the role ${user.role} may not open ${path}`;

@@ -1,10 +1,12 @@
 /**
  * What the post measured and attached, as FHIR R4: vital signs as
  * Observations (the R4 vital-signs profiles), photos as Media, ECGs and any
- * other file as DocumentReference. Every file links to the hub's blob URL.
+ * other file as DocumentReference. Every file links to its URL under the case
+ * at the hub (hub/cases/attachment-path.ts), which asks the case rule again.
  */
 import { BLOOD_PRESSURE, ECG_DOCUMENT_TYPE, ECG_MEDIA_TYPE, IMAGE_TYPE, INTERPRETATION, SYSTEM, VITALS, VITAL_SIGNS_CATEGORY, profileUrl } from './fhir-codes.js';
 import { num, obj, str, type Ctx, type Obj, type Ref } from './fhir-context.js';
+import { attachmentPath } from '../cases/attachment-path.js';
 
 type Vital = { value: number; unit?: string; flag?: 'low' | 'high' };
 function vital(v: unknown): Vital | undefined {
@@ -64,7 +66,7 @@ export function attachments(ctx: Ctx): Ref[] {
   const base = c.baseUrl.replace(/\/+$/, '');
   const sent = str(obj(c.body).sentAt) ?? c.receivedAt;
   return c.attachments.map((a) => {
-    const content = { contentType: a.mediaType, url: `${base}/api/blobs/${a.sha256}`, size: a.size, title: a.name };
+    const content = { contentType: a.mediaType, url: `${base}${attachmentPath(c, a.name)}`, size: a.size, title: a.name };
     const hashId = { system: SYSTEM.uri, value: niUri(a.sha256) };
     if (a.mediaType.startsWith('image/')) {
       return ctx.add(`media:${a.sha256}:${a.name}`, {

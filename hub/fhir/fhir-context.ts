@@ -12,7 +12,7 @@ export type Ref = { reference: string; display?: string };
 
 export type CaseForFhir = Pick<HubCase, 'postId' | 'caseId' | 'receivedAt' | 'priority' | 'body' | 'attachments'> & {
   thread: ThreadMessage[];
-  /** The hub's public URL; attachments link to `<baseUrl>/api/blobs/<sha256>`. */
+  /** The hub's public URL; attachments link to `<baseUrl>/api/posts/<post>/cases/<case>/attachments/<name>`. */
   baseUrl: string;
   /** Bundle.timestamp: when the export was made (defaults to receivedAt). */
   exportedAt?: string;

@@ -80,9 +80,10 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
   });
 
   await t.test('a notice travels down to the post', async (t) => {
-    const { id } = hub.sendToPost('post-a', { kind: 'notice', body: { text: 'Mañana llega el ecógrafo' } });
+    const notice = { type: 'maintenance', startsAt: '2026-12-03T13:00:00.000Z', endsAt: '2026-12-03T15:00:00.000Z', reason: 'softwareUpdate' };
+    const { id } = hub.sendToPost('post-a', { kind: 'notice', body: notice });
     await waitFor(() => post.store.messages().find((m) => m.bundleId === id), { what: 'notice at post' });
-    t.same(post.store.messages()[0]?.body, { text: 'Mañana llega el ecógrafo' });
+    t.same(post.store.messages()[0]?.body, notice);
   });
 
   await t.test('malformed and forged messages are dropped with a logged code; the hub keeps working', async (t) => {
@@ -121,7 +122,7 @@ t.test('cases travel up once, notices travel down, bad input is refused', async 
     // mqtt.js turns a SUBACK of 0x80 (failure, [MQTT-3.9.3-2]) into this error.
     await t.rejects(probe.subscribeAsync(downTopic('post-a'), { qos: 1 }), /Subscribe error/, 'SUBACK refuses the down topic');
     await waitFor(() => lines.some((l) => l.code === 'CHASQUI_ERR_NOT_AUTHORIZED' && l.clientId === AS_POST_A.clientId && l.topic === downTopic('post-a')), { what: 'refusal logged' });
-    const { id } = hub.sendToPost('post-a', { kind: 'notice', body: { text: 'solo para el puesto' } });
+    const { id } = hub.sendToPost('post-a', { kind: 'notice', body: { type: 'maintenance', startsAt: '2026-12-03T13:00:00.000Z', endsAt: '2026-12-03T14:00:00.000Z', reason: 'linkWork' } });
     await waitFor(() => post.store.messages().find((m) => m.bundleId === id), { what: 'notice at the real post' });
     t.same(answers, [], 'the tool session received nothing meant for the post');
     t.same(hub.broker!.postSessions('post-a').map((x) => x.clientId).sort(), [postClientId('post-a'), AS_POST_A.clientId].sort(), 'the hub knows both sessions of post-a');

@@ -4,8 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
+import { join } from 'node:path';
+import { readWfdbRecord } from '../../firmware-bridge/ecg/wfdb-files.js';
 import { prepareAttachments } from '../../node/photos/photo-attachments.js';
-import { sharedFile } from './paths.js';
+import { encodeEcg } from '../../protocol/ecg-codec.js';
+import { SHARED_DATA, sharedFile } from './paths.js';
 
 const ECGS = [
   ['ecg/mitdb/100s.hea', 'ecg/mitdb/100s.dat'],
@@ -64,4 +67,11 @@ export function skinCase(caseId: string, photo: Buffer) {
     },
     attachments: [{ name: 'foto-1.jpg', mediaType: 'image/jpeg', bytes: photo }],
   };
+}
+
+/** LUDB record 1 (12 leads, 500 Hz) in our ECG format, as a post attaches it after a capture. */
+export async function ludbEcg(): Promise<Buffer> {
+  const { header, signals } = await readWfdbRecord(join(SHARED_DATA, 'ecg/ludb/1.hea'));
+  const leads = header.signals.map((s, i) => ({ name: s.description.replace(/^avr$/i, 'aVR').replace(/^avl$/i, 'aVL').replace(/^avf$/i, 'aVF').replace(/^(i+|v\d)$/i, (m) => m.toUpperCase()), unitsPerMv: 1000, baseline: 0, samples: Int32Array.from(signals[i]!) }));
+  return Buffer.from(encodeEcg({ samplingFrequency: header.samplingFrequency, leads, source: 'LUDB 1' }));
 }

@@ -21,7 +21,9 @@ import { sendPage } from '../layout.js';
 import { ecgViewerWords } from './ecg-words.js';
 import type { Cie10 } from '../../terminology/cie10.js';
 import { diagnosisFields, hasUnknownDiagnosis, typedDiagnoses } from './diagnosis-field.js';
-import { denyCase, mayReview } from './case-access.js';
+import { denyCase, mayReview, recordRead, reviewable } from '../../auth/case-access.js';
+import { caseTarget } from '../../auth/case-visibility.js';
+import { attachmentPath } from '../../cases/attachment-path.js';
 import { photoPages, photoPath, photosOf } from './photo-page.js';
 import { answerForm, earlierCases, newMessageBadge, patientLine, patientOf, threadView, vitalsTable } from './review-views.js';
 
@@ -44,7 +46,8 @@ export function caseReviewPage(app: FastifyInstance, d: ReviewDeps): void {
 
   app.get('/casos', guard, async (req, reply) => {
     const t = req.t;
-    const mine = d.cases.list(300).filter((c) => mayReview(req, d.router, c));
+    const mine = reviewable(req, d.router, d.cases.list(300));
+    recordRead(req, 'case.list', undefined, { via: 'page', count: mine.length, cases: mine.map(caseTarget) });
     const unread = d.threads.unreadFor(req.user!.username);
     const rows = mine.map((c) => html`<tr${unread.has(`${c.postId}/${c.caseId}`) ? html` class="unread"` : ''}><td><a href="/casos/${c.postId}/${c.caseId}">${patientLine(c.body as Record<string, unknown>)}</a>${unread.has(`${c.postId}/${c.caseId}`) ? html` ${newMessageBadge(t)}` : ''}</td><td>${String((c.body as { reason?: string }).reason ?? '')}</td><td>${c.postId}</td><td>${when(req, c.receivedAt)}</td><td>${d.router.store.get(c.postId, c.caseId)?.answeredAt ? t('review.answered') : ''}</td></tr>`);
     return sendPage(req, reply, { title: t('review.casesTitle'), section: 'cases', body: html`<table><tbody>${rows}</tbody></table>` });
@@ -55,7 +58,8 @@ export function caseReviewPage(app: FastifyInstance, d: ReviewDeps): void {
     if (!c) return reply.callNotFound();
     if (!mayReview(req, d.router, c)) return denyCase(req, reply, c);
     const user = req.user!;
-    app.audit.record({ actor: user.username, action: 'case.view', target: `${c.postId}/${c.caseId}`, detail: { patient: patientOf(c.body as Record<string, unknown>).document?.number } });
+    // Ids only: the case names the patient for whoever reviews the log with the right to.
+    recordRead(req, 'case.view', caseTarget(c));
     const a = d.router.store.get(c.postId, c.caseId);
     if (a && !a.openedAt) d.router.open(c.postId, c.caseId, user.username, new Date(d.clock.now()));
     if (a) d.markSeen(c.postId, c.caseId, a.specialty);
@@ -82,7 +86,7 @@ export function caseReviewPage(app: FastifyInstance, d: ReviewDeps): void {
     try {
       const formKey = formKeyOf(form);
       const sent = d.sendCounterReference(c.postId, c.caseId, counterReferenceOf(form, user, d.router.store.get(c.postId, c.caseId)?.specialty ?? user.specialties[0] ?? ''), { formKey });
-      if (!sent.repeated) app.audit.record({ actor: user.username, action: `case.${form.type === 'question' ? 'ask' : 'answer'}`, target: `${c.postId}/${c.caseId}`, detail: { message: sent.id } });
+      if (!sent.repeated) recordRead(req, `case.${form.type === 'question' ? 'ask' : 'answer'}`, caseTarget(c), { message: sent.id });
       // Post/Redirect/Get: the result is a page to GET, so a reload asks for it again and sends nothing.
       return reply.redirect(`/casos/${c.postId}/${c.caseId}?ok=1&enviado=${encodeURIComponent(formKey)}`, 303);
     } catch (err) {
@@ -100,7 +104,8 @@ function page(req: FastifyRequest, d: ReviewDeps, c: HubCase, form?: Record<stri
   const api = `/api/posts/${encodeURIComponent(c.postId)}/cases/${encodeURIComponent(c.caseId)}`;
   const photos = photosOf(c);
   const ecgs = c.attachments.filter((a) => a.mediaType === ECG);
-  const earlier = earlierCases(d.cases.list(1000), c);
+  // Only the earlier cases this user may open themselves: a cardiologist sees no dermatology reason here.
+  const earlier = earlierCases(reviewable(req, d.router, d.cases.list(1000)), c);
   const ok = (req.query as { ok?: string }).ok;
   const content = html`
     <section class="card"><h2>${t('review.patient')}</h2>

@@ -13,7 +13,8 @@ import type { HubCase, HubCaseStore } from '../../cases/case-store.js';
 import type { Router } from '../../routing/router.js';
 import { sendPage } from '../layout.js';
 import { attachmentHeaders } from '../photo-media.js';
-import { denyCase, mayReview } from './case-access.js';
+import { denyCase, mayReview, recordRead } from '../../auth/case-access.js';
+import { caseTarget } from '../../auth/case-visibility.js';
 
 type Params = { Params: { postId: string; caseId: string; n: string } };
 
@@ -41,7 +42,7 @@ export function photoPages(app: FastifyInstance, d: { cases: HubCaseStore; route
     if ('done' in o) return o.done;
     const { c, n, count } = o;
     const t = req.t;
-    app.audit.record({ actor: req.user!.username, action: 'case.photo', target: `${c.postId}/${c.caseId}`, detail: { photo: n } });
+    recordRead(req, 'case.photo', caseTarget(c), { photo: n });
     const step = (to: number, key: string) => (to >= 1 && to <= count ? html`<a href="${photoPath(c, to)}">${t(key)}</a>` : '');
     const body = html`
       <nav class="photo-nav"><a href="/casos/${encodeURIComponent(c.postId)}/${encodeURIComponent(c.caseId)}">${t('photo.back')}</a> ${step(n - 1, 'photo.previous')} ${step(n + 1, 'photo.next')}</nav>
@@ -66,6 +67,8 @@ export function photoPages(app: FastifyInstance, d: { cases: HubCaseStore; route
     const etag = `"${o.photo.sha256}"`;
     void reply.headers({ etag, 'cache-control': 'private, no-cache' });
     if (req.headers['if-none-match'] === etag) return reply.status(304).send();
+    // The bytes themselves are a read: one entry each time they are sent (a 304 sends none).
+    recordRead(req, 'case.attachment', caseTarget(o.c), { attachment: o.photo.name, photo: o.n });
     return reply.headers(attachmentHeaders(o.photo.mediaType, bytes, `${o.c.caseId}-${o.n}`)).send(bytes);
   });
 }

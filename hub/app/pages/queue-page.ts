@@ -14,6 +14,8 @@ import type { Router } from '../../routing/router.js';
 import { SPECIALTIES, type Specialty } from '../../routing/routing-rules.js';
 import { sendPage } from '../layout.js';
 import { newMessageBadge, patientLine, waited } from './review-views.js';
+import { mayReview, recordRead, reviewable } from '../../auth/case-access.js';
+import { caseTarget } from '../../auth/case-visibility.js';
 
 type QueueDeps = { router: Router; cases: HubCaseStore; clock: Clock; threads: CaseThreads };
 
@@ -24,7 +26,8 @@ export function queuePage(app: FastifyInstance, d: QueueDeps): void {
     const specialty = SPECIALTIES.includes(req.query.especialidad as Specialty) ? (req.query.especialidad as Specialty) : undefined;
     const filters = { ...(req.query.post ? { postId: req.query.post } : {}), ...(specialty ? { specialty } : {}) };
     const now = new Date(d.clock.now());
-    const items = d.router.store.queue(user.username, user.specialties, now, filters);
+    // The routing store cuts by specialty already; the one rule is asked again so no other path can widen it.
+    const items = reviewable(req, d.router, d.router.store.queue(user.username, user.specialties, now, filters));
     const unread = d.threads.unreadFor(user.username);
     const rows = items.map((q) => row(req, d, q, now.getTime(), unread.has(`${q.postId}/${q.caseId}`)));
     // An answered case leaves the queue, but the nurse may still write back: those are listed above it.
@@ -32,7 +35,9 @@ export function queuePage(app: FastifyInstance, d: QueueDeps): void {
     const answeredUnread = [...unread].filter((k) => !inQueue.has(k)).map((k) => {
       const [postId, caseId] = k.split('/') as [string, string];
       return { postId, caseId, a: d.router.store.get(postId, caseId), c: d.cases.find(postId, caseId) };
-    }).filter((x) => x.a && x.c && user.specialties.includes(x.a.specialty) && (!req.query.post || x.postId === req.query.post));
+    }).filter((x) => x.a && x.c && mayReview(req, d.router, x) && (!req.query.post || x.postId === req.query.post));
+    // One entry for the list, naming the cases shown by id (never the filter typed: it may name a place or person).
+    recordRead(req, 'queue.view', undefined, { count: items.length + answeredUnread.length, cases: [...items, ...answeredUnread].map(caseTarget) });
     const body = html`
       <form method="get" action="/cola" class="card filters">
         <label>${t('queue.filter.post')} <input name="post" value="${req.query.post ?? ''}" autocomplete="off"></label>

@@ -82,10 +82,10 @@ t.test('case routes: the right specialist only, one audit entry per refusal, pho
   }
   t.equal(counterReferencesQueued(hub), 0, 'nothing went down to the post from a refused form');
 
-  // The operators' notice API: a retry with the same Idempotency-Key queues nothing more.
+  // The operators' notice API: a maintenance notice only; a retry with the same Idempotency-Key queues nothing more.
   const noticesQueued = () => hub.db.prepare('SELECT count(*) FROM outbox_transfers WHERE peer = ? AND kind = ?').pluck().get(POST, TransferKind.notice) as number;
   const before = noticesQueued();
-  const notice = { body: { type: 'seen', caseId: CASE, seenAt: new Date().toISOString(), specialty: 'dermatology' } };
+  const notice = { body: { type: 'maintenance', startsAt: '2026-12-03T13:00:00.000Z', endsAt: '2026-12-03T15:00:00.000Z', reason: 'softwareUpdate' } };
   const sendNotice = (key?: string) => app.inject({ method: 'POST', url: `/api/posts/${POST}/notices`, headers: { ...oper, ...(key ? { 'idempotency-key': key } : {}) }, payload: notice });
   const first = await sendNotice('aviso-0001-000000000');
   const retries = await Promise.all([1, 2, 3].map(() => sendNotice('aviso-0001-000000000')));
@@ -93,6 +93,7 @@ t.test('case routes: the right specialist only, one audit entry per refusal, pho
   t.same(retries.map((r) => r.statusCode), [200, 200, 200], 'a repeat is answered with the first result');
   t.same(retries.map((r) => r.json().id), [1, 2, 3].map(() => first.json().id));
   t.equal(noticesQueued() - before, 1, 'one notice queued for the post');
+  t.equal(hub.auth.audit.list({ actor: 'oper', action: 'notice.send' }).length, 1, 'and one entry in the access log');
   t.equal((await sendNotice('corta')).statusCode, 400, 'a malformed key is refused');
   t.equal((await app.inject({ method: 'POST', url: `/api/posts/${POST}/notices`, headers: quispe, payload: notice })).statusCode, 403, 'a specialist may not send notices');
 
@@ -109,8 +110,9 @@ t.test('case routes: the right specialist only, one audit entry per refusal, pho
   t.match(viewer.body, `src="${base}/fotos/1/imagen"`);
   t.match(viewer.body, /Foto 1 de 1/);
   t.ok(hub.auth.audit.list({ actor: 'dr.vargas' }).some((e) => e.action === 'case.photo' && e.target === `${POST}/${CASE}`), 'the photo view is in the access log');
-  const blob = await app.inject({ url: `/api/blobs/${hub.cases.find(POST, CASE)!.attachments[0]!.sha256}`, headers: vargas });
+  const blob = await app.inject({ url: `/api/posts/${POST}/cases/${CASE}/attachments/${encodeURIComponent(hub.cases.find(POST, CASE)!.attachments[0]!.name)}`, headers: vargas });
   t.equal(blob.headers['content-type'], 'image/jpeg', 'the FHIR export\'s link serves the photo as JPEG too');
+  t.equal(blob.headers['x-content-type-options'], 'nosniff');
 
   // The form carries a key; the same key posted five times (reloads, a double tap) sends one answer.
   const page = await app.inject({ url: base, headers: vargas });

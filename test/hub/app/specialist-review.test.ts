@@ -6,15 +6,13 @@
  * with an ICD-10 diagnosis; the nurse reads it and the specialist sees the
  * read receipt. A dermatologist cannot open the case, by page or by API.
  */
-import { join } from 'node:path';
 import t from 'tap';
-import { readWfdbRecord } from '../../../firmware-bridge/ecg/wfdb-files.js';
-import { encodeEcg } from '../../../protocol/ecg-codec.js';
 import type { Nurse } from '../../../node/auth/nurse.js';
 import { chromiumSkip, launchBrowser, screenshot } from '../../support/browser.js';
-import { SHARED_DATA, tempDir } from '../../support/paths.js';
+import { tempDir } from '../../support/paths.js';
 import { startPair } from '../../support/stack.js';
 import { waitFor } from '../../support/wait.js';
+import { ludbEcg } from '../../support/sample-cases.js';
 
 const ALWAYS = [{ days: 'mon-sun', from: '00:00', to: '24:00' }];
 const ROUTING = {
@@ -24,12 +22,6 @@ const ROUTING = {
   ],
 };
 const NURSE: Nurse = { id: 'n1', username: 'rosa', displayName: 'Rosa Huamán', role: 'nurse' };
-
-async function ludbEcg() {
-  const { header, signals } = await readWfdbRecord(join(SHARED_DATA, 'ecg/ludb/1.hea'));
-  const leads = header.signals.map((s, i) => ({ name: s.description.replace(/^avr$/i, 'aVR').replace(/^avl$/i, 'aVL').replace(/^avf$/i, 'aVF').replace(/^(i+|v\d)$/i, (m) => m.toUpperCase()), unitsPerMv: 1000, baseline: 0, samples: Int32Array.from(signals[i]!) }));
-  return Buffer.from(encodeEcg({ samplingFrequency: header.samplingFrequency, leads, source: 'LUDB 1' }));
-}
 
 t.test('route, queue, review with the ECG viewer, answer, receipts; another specialty is refused', { skip: chromiumSkip() }, async (t) => {
   const { dir, cleanup } = tempDir();

@@ -81,7 +81,8 @@ t.test('sign in, land on the role\'s first page, sign out', async (t) => {
   t.equal((await app.inject({ url: '/static/base/forget-drafts.js' })).statusCode, 200);
   t.notMatch((await app.inject({ url: '/entrar?vencio=1' })).body, 'forget-drafts', 'an expired session keeps them, to come back after signing in');
   t.equal((await app.inject({ url: '/cola', headers })).statusCode, 303, 'the session is gone');
-  t.match(auth.audit.list().map((e) => e.action).reverse(), ['session.signIn', 'session.signOut']);
+  t.same(auth.audit.list().map((e) => e.action).reverse(), ['access.denied', 'session.signIn', 'session.signOut']);
+  t.match(auth.audit.list({ action: 'access.denied' }), [{ actor: 'anonymous', outcome: 'refused', from: '127.0.0.1', detail: { path: '/api/yo', reason: 'signedOut' } }], 'an API call without a session is recorded as refused');
   const operator = cookieOf(await signIn(app, 'oper', '284719'));
   t.equal((await app.inject({ url: '/', headers: operator })).headers.location, '/enlaces');
   const admin = cookieOf(await signIn(app, 'jefe', 'registro-seguro'));
@@ -105,11 +106,12 @@ t.test('roles: a specialist cannot open the access log, an operator cannot open 
   t.equal((await app.inject({ url: '/casos/c-1', headers: specialist })).statusCode, 200);
   const denied = auth.audit.list({ action: 'access.denied' }).reverse();
   t.same(denied.map((e) => [e.actor, e.detail]), [
-    ['dra.flores', { method: 'GET', path: '/auditoria', role: 'specialist' }],
-    ['oper', { method: 'GET', path: '/casos/c-1', role: 'operator' }],
-    ['oper', { method: 'GET', path: '/cola', role: 'operator' }],
-    ['oper', { method: 'GET', path: '/api/casos', role: 'operator' }],
+    ['dra.flores', { method: 'GET', path: '/auditoria', role: 'specialist', reason: 'role' }],
+    ['oper', { method: 'GET', path: '/casos/c-1', role: 'operator', reason: 'role' }],
+    ['oper', { method: 'GET', path: '/cola', role: 'operator', reason: 'role' }],
+    ['oper', { method: 'GET', path: '/api/casos', role: 'operator', reason: 'role' }],
   ], 'the path is kept, never the query (it may name a patient)');
+  t.ok(denied.every((e) => e.outcome === 'refused' && e.from === '127.0.0.1'), 'each refused, with where from');
 });
 
 t.test('the admin reads the access log, and reading it is recorded', async (t) => {

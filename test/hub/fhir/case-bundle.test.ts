@@ -129,7 +129,7 @@ t.test('a full case exports as a valid R4 Bundle', async (t) => {
   t.equal(media.length, 2, 'one Media per photo');
   const sha = input().attachments.find((a) => a.name === 'torax.jpg')!.sha256;
   t.match(media.find((m) => m.content.title === 'torax.jpg'), {
-    content: { url: `https://hub.example.org/api/blobs/${sha}`, contentType: 'image/jpeg', size: files[0]!.bytes.length },
+    content: { url: `https://hub.example.org/api/posts/${POST}/cases/case-0001/attachments/torax.jpg`, contentType: 'image/jpeg', size: files[0]!.bytes.length },
     identifier: [{ system: 'urn:ietf:rfc:3986', value: niUri(sha) }],
   });
   t.equal(Buffer.from(niUri(sha).split(';')[1]!, 'base64url').toString('hex'), sha, 'the ni URI carries the SHA-256');

@@ -84,13 +84,23 @@ export function returnPath(req: FastifyRequest): string {
   return req.url;
 }
 
+/**
+ * A normalised path (URL.pathname) that a browser would read as another host:
+ * `/.//evil` and `/..//evil` normalise to `//evil`, a protocol-relative URL.
+ * Anything starting with `//` or `/\` goes to `/` (an encoded slash in the path too).
+ */
+export function sameAppPath(pathname: string, search = ''): string {
+  if (!pathname.startsWith('/') || pathname.startsWith('//') || pathname.startsWith('/\\') || /[\\\s]/.test(pathname)) return '/';
+  return pathname + search;
+}
+
 /** Only a path on this app: `volver=https://evil` or `//evil` must not become an open redirect. */
 export function localPath(v: unknown): string {
-  if (typeof v !== 'string' || !v.startsWith('/') || v.startsWith('//') || /[\\\s]/.test(v)) return '/';
+  if (typeof v !== 'string' || !v.startsWith('/') || v.startsWith('//') || /[\\\s]/.test(v) || /%2f|%5c/i.test(v.split('?')[0]!)) return '/';
   try {
     const u = new URL(v, 'http://app.invalid');
     if (u.host !== 'app.invalid' || u.pathname === '/entrar' || u.pathname === '/salir') return '/';
-    return u.pathname + u.search;
+    return sameAppPath(u.pathname, u.search);
   } catch {
     return '/';
   }

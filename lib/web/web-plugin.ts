@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS } from '../errors.js';
+import { sameAppPath } from '../auth/sign-in.js';
 import { html } from './html.js';
 import type { PageOptions } from './page-shell.js';
 import type { AuditSink } from '../auth/audit-log.js';
@@ -82,7 +83,7 @@ export function safeBack(referer: string | undefined): string {
   if (!referer) return '/';
   try {
     const u = new URL(referer);
-    return u.pathname.startsWith('/') && !u.pathname.startsWith('//') ? u.pathname + u.search : '/';
+    return sameAppPath(u.pathname, u.search);
   } catch {
     return '/';
   }

@@ -4,8 +4,9 @@
  * to /entrar, a program under /api/ gets 401 JSON). Each app brings its own
  * accounts (through SignInStore) and its own sign-in page.
  *
- * Forms are protected from cross-site posting by the cookie's SameSite=Lax:
- * a browser does not send it on a POST started by another site.
+ * Forms are protected from cross-origin posting by lib/web/cross-site.ts
+ * (SameSite=Lax alone let a form on the same host at another port post as
+ * the signed-in person: that is the same site).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS } from '../errors.js';

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS } from '../errors.js';
-import { sameAppPath } from '../auth/sign-in.js';
+import { SESSION_COOKIE, sameAppPath } from '../auth/sign-in.js';
+import { crossSiteReason } from './cross-site.js';
 import { html } from './html.js';
 import type { PageOptions } from './page-shell.js';
 import type { AuditSink } from '../auth/audit-log.js';
@@ -61,6 +62,19 @@ export async function registerWeb(app: FastifyInstance, { i18n, publicDir, timeZ
   serveFavicon(app);
   app.addHook('onRequest', async (req) => {
     req.t = i18n.translator(i18n.pick(req.cookies[LANG_COOKIE], req.headers['accept-language']));
+  });
+  // Every POST/PUT/PATCH/DELETE of the app: refused when a browser says it comes from another origin (lib/web/cross-site.ts).
+  app.addHook('onRequest', async (req, reply) => {
+    const why = crossSiteReason(req, SESSION_COOKIE);
+    if (why === null) return;
+    const path = req.url.split('?')[0]!;
+    app.log.warn({ ip: req.ip, method: req.method, path, why }, 'cross-site request refused');
+    // Recorded once; nothing of the request's body is kept. The audit sink is the auth plugin's (absent in bare tests).
+    if (app.hasDecorator('audit') && app.audit) app.audit.record({ actor: 'anonymous', action: 'request.crossSite', detail: { method: req.method, path }, from: req.ip, outcome: 'refused' });
+    const message = `${ERRORS.CHASQUI_ERR_CROSS_SITE}: ${req.method} ${path}`;
+    if (path.startsWith('/api/') || !sendPage) return reply.status(403).header('cache-control', 'no-store').send({ error: { code: 'CHASQUI_ERR_CROSS_SITE', message } });
+    const t = req.t;
+    return sendPage(req, reply.header('cache-control', 'no-store'), { title: t('error.crossSiteTitle'), body: html`<p class="card" data-code="CHASQUI_ERR_CROSS_SITE">${t('error.crossSite')}</p><p><a class="button" href="/">${t('error.home')}</a></p>` }, 403);
   });
   // A person who follows an old link reads a page in their language; a program under /api/ gets the catalogue's JSON error.
   app.setNotFoundHandler(async (req, reply) => {

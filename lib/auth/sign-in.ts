@@ -13,7 +13,7 @@ import { ERRORS } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Principal } from './accounts.js';
 import type { AuditSink } from './audit-log.js';
-import type { LoginLimiter } from './login-limiter.js';
+import type { LimiterVerdict } from './login-limiter.js';
 import type { SessionStore } from './sessions.js';
 
 export const SESSION_COOKIE = 'chasqui_sesion';
@@ -40,7 +40,14 @@ export interface SignInStore<P extends Principal> {
   current(id: string): P | null;
 }
 
-export type SignInParts<P extends Principal> = { store: SignInStore<P>; sessions: SessionStore; audit: AuditSink; limiter: LoginLimiter };
+/** What the sign-in asks of its limiter (lib/auth/login-limiter.ts SignInLimiter). */
+export interface SignInLimit {
+  check(username: string | null, ip: string): LimiterVerdict;
+  failed(username: string | null, ip: string): void;
+  succeeded(username: string, ip?: string): void;
+}
+
+export type SignInParts<P extends Principal> = { store: SignInStore<P>; sessions: SessionStore; audit: AuditSink; limiter: SignInLimit };
 
 /** The principal a session cookie stands for, if the session is live and the account still enabled. */
 export function principalFromSession<P extends Principal>(parts: SignInParts<P>, req: FastifyRequest): P | null {
@@ -138,7 +145,7 @@ export function signInRoutes<P extends Principal>(app: FastifyInstance, { parts,
     }
     const result = await parts.store.verify(username, secret);
     if (!result.ok) return failed(req, reply, { username, volver, reason: result.reason });
-    parts.limiter.succeeded(username);
+    parts.limiter.succeeded(username, req.ip);
     parts.sessions.revoke(req.cookies[SESSION_COOKIE]); // a fresh token at every sign-in: no session fixation
     const { token } = parts.sessions.create(result.principal.id);
     parts.audit.record({ actor: result.principal.username, action: 'session.signIn', detail: { ip: req.ip } });

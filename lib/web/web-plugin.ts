@@ -6,6 +6,7 @@
  */
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -42,15 +43,33 @@ export type WebOptions = {
   timeZone?: string;
   /** The app's own page (its layout), for the page a person gets at an address that does not exist. */
   sendPage?: (req: FastifyRequest, reply: FastifyReply, o: PageOptions, status?: number) => FastifyReply;
+  /** Served over HTTPS: Strict-Transport-Security is sent (never on plain HTTP). */
+  https?: boolean;
 };
 
 /** Call from inside the app's fastify-plugin, so the decorations reach every route. */
-export async function registerWeb(app: FastifyInstance, { i18n, publicDir, timeZone, sendPage }: WebOptions): Promise<void> {
+export async function registerWeb(app: FastifyInstance, { i18n, publicDir, timeZone, sendPage, https = false }: WebOptions): Promise<void> {
   app.decorate('i18n', i18n);
   app.decorate('timeZone', timeZone ?? DEFAULT_TIME_ZONE);
   // A missing key shows the nurse a code: say so once per key, so it is fixed before anyone reads it.
   i18n.onMissing((m) => app.log.warn({ key: m.key, lang: m.lang, kind: m.kind }, 'translation missing'));
   app.decorateRequest('t', null as unknown as Translate);
+  // Security headers on every response, refusals and 404s included (helmet's onRequest hook).
+  // Scripts and styles come only from /static/ files: no inline script, no inline style, no framing.
+  // No upgrade-insecure-requests and no HSTS on plain HTTP: a post's LAN address must keep working.
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'blob:'], mediaSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'"], fontSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"],
+      },
+    },
+    // Same-origin: the sign-in's way back (returnPath) and the cross-site check's Referer fallback still see this app's own pages.
+    referrerPolicy: { policy: 'same-origin' },
+    strictTransportSecurity: https ? { maxAge: 180 * 86400, includeSubDomains: false } : false,
+    xFrameOptions: { action: 'deny' },
+  });
   // First, so every page, stylesheet and script registered after it goes out compressed.
   await registerCompression(app);
   await app.register(fastifyCookie);

@@ -19,6 +19,7 @@ export const ERRORS = {
   CHASQUI_ERR_STORE: 'The local database failed',
   CHASQUI_ERR_AUTH: 'Authentication failed',
   CHASQUI_ERR_NOT_AUTHORIZED: 'Not allowed',
+  CHASQUI_ERR_CROSS_SITE: 'A state-changing request came from another origin',
   CHASQUI_ERR_POST_REVOKED: 'The post was revoked',
   CHASQUI_ERR_PACKET_REFUSED: 'The broker cut a connection for a packet it does not accept',
   CHASQUI_ERR_LOGIN_THROTTLED: 'Too many failed broker logins; refused without checking',

@@ -12,7 +12,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Db } from '../../lib/sqlite.js';
 import { AuditLog } from '../../lib/auth/audit-log.js';
-import { LoginLimiter, type LimiterOptions } from '../../lib/auth/login-limiter.js';
+import { SignInLimiter, type SignInLimiterOptions } from '../../lib/auth/login-limiter.js';
 import type { ScryptParams } from '../../lib/auth/secret-hash.js';
 import { SessionStore, type SessionOptions } from '../../lib/auth/sessions.js';
 import { accountsSignIn, notSignedIn, principalFromSession, signInRoutes, type SignInParts } from '../../lib/auth/sign-in.js';
@@ -26,10 +26,10 @@ export type HubAuthDeps = {
   db: Db; clock: Clock; logger: Logger;
   /** Add Secure to the cookie; only when the hub is served over HTTPS. */
   cookieSecure?: boolean;
-  scrypt?: ScryptParams; sessions?: Partial<SessionOptions>; limiter?: Partial<LimiterOptions>;
+  scrypt?: ScryptParams; sessions?: Partial<SessionOptions>; limiter?: Partial<SignInLimiterOptions>;
 };
 
-export type HubAuth = { accounts: HubAccounts; sessions: SessionStore; audit: AuditLog; limiter: LoginLimiter };
+export type HubAuth = { accounts: HubAccounts; sessions: SessionStore; audit: AuditLog; limiter: SignInLimiter };
 
 export function registerHubAuth(app: FastifyInstance, deps: HubAuthDeps): HubAuth {
   const log = deps.logger.child({ mod: 'hub-auth' });
@@ -37,7 +37,7 @@ export function registerHubAuth(app: FastifyInstance, deps: HubAuthDeps): HubAut
     accounts: openHubAccounts(deps.db, deps.clock, { scrypt: deps.scrypt }),
     sessions: new SessionStore(deps.db, deps.clock, HUB_SESSIONS, deps.sessions),
     audit: new AuditLog(deps.db, deps.clock),
-    limiter: new LoginLimiter(deps.clock, deps.limiter),
+    limiter: new SignInLimiter(deps.clock, deps.limiter),
   };
   const parts: SignInParts<HubUser> = { store: accountsSignIn(auth.accounts, hubUserOf), sessions: auth.sessions, audit: auth.audit, limiter: auth.limiter };
   app.decorate('audit', auth.audit);

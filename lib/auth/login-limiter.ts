@@ -95,3 +95,99 @@ function userKey(username: string): string {
 function ipKey(ip: string): string {
   return `ip:${ip}`;
 }
+
+/**
+ * The web sign-in's limiter: slows a guesser without letting anyone lock a
+ * nurse out. Failures are counted per (account, address) pair: after
+ * `freeFailures` of them, each further try from that pair waits a delay that
+ * doubles with every failure (`firstDelayMs`, capped at `maxDelayMs`), so a
+ * guesser gets a handful of tries an hour while the nurse, on her own phone
+ * (another address), signs in at once. Many names from one address add up to
+ * a second, address-wide delay, also doubling but capped at
+ * `maxAddressDelayMs` (it slows, never locks). A pair is forgotten
+ * `forgetMs` after its last failure, and by a good sign-in from that pair.
+ *
+ * A try that names no account (the post's API token, loopback only) keeps the
+ * old per-address lock of LoginLimiter. Pure like it: injected clock, memory only.
+ */
+export type SignInLimiterOptions = {
+  freeFailures: number; firstDelayMs: number; maxDelayMs: number;
+  addressFreeFailures: number; addressFirstDelayMs: number; maxAddressDelayMs: number;
+  forgetMs: number; maxKeys: number;
+  /** For the nameless try (the API token): LoginLimiter's options. */
+  nameless: Partial<LimiterOptions>;
+};
+
+export const DEFAULT_SIGN_IN_LIMITER: SignInLimiterOptions = {
+  freeFailures: 3, firstDelayMs: 30_000, maxDelayMs: 15 * 60_000,
+  addressFreeFailures: 20, addressFirstDelayMs: 2_000, maxAddressDelayMs: 60_000,
+  forgetMs: 24 * 3600_000, maxKeys: 10_000, nameless: {},
+};
+
+type Backoff = { failures: number; last: number };
+
+export class SignInLimiter {
+  readonly options: SignInLimiterOptions;
+  private readonly pairs = new Map<string, Backoff>();
+  private readonly addresses = new Map<string, Backoff>();
+  private readonly nameless: LoginLimiter;
+
+  constructor(private readonly clock: Clock, opts: Partial<SignInLimiterOptions> = {}) {
+    this.options = { ...DEFAULT_SIGN_IN_LIMITER, ...opts };
+    this.nameless = new LoginLimiter(clock, { maxKeys: this.options.maxKeys, ...this.options.nameless });
+  }
+
+  check(username: string | null, ip: string): LimiterVerdict {
+    if (username === null) return this.nameless.check(null, ip);
+    const now = this.clock.now();
+    const o = this.options;
+    const until = Math.max(
+      this.waitUntil(this.pairs.get(pairKey(username, ip)), o.freeFailures, o.firstDelayMs, o.maxDelayMs, now),
+      this.waitUntil(this.addresses.get(ip), o.addressFreeFailures, o.addressFirstDelayMs, o.maxAddressDelayMs, now),
+    );
+    return until > now ? { allowed: false, retryAfterMs: until - now } : { allowed: true };
+  }
+
+  failed(username: string | null, ip: string): void {
+    if (username === null) return this.nameless.failed(null, ip);
+    const now = this.clock.now();
+    bump(this.pairs, pairKey(username, ip), now, this.options.forgetMs);
+    bump(this.addresses, ip, now, this.options.forgetMs);
+    if (this.pairs.size > this.options.maxKeys) prune(this.pairs, now, this.options);
+    if (this.addresses.size > this.options.maxKeys) prune(this.addresses, now, this.options);
+  }
+
+  /** A good sign-in forgets its pair; the address keeps its count (one valid account must not reset a guesser's address). */
+  succeeded(username: string, ip?: string): void {
+    if (ip !== undefined) this.pairs.delete(pairKey(username, ip));
+    else for (const k of this.pairs.keys()) if (k.startsWith(userKey(username) + '|')) this.pairs.delete(k);
+  }
+
+  get size(): number {
+    return this.pairs.size + this.addresses.size + this.nameless.size;
+  }
+
+  private waitUntil(b: Backoff | undefined, free: number, first: number, max: number, now: number): number {
+    if (!b || now - b.last >= this.options.forgetMs || b.failures < free) return 0;
+    return b.last + Math.min(max, first * 2 ** (b.failures - free));
+  }
+}
+
+function bump(m: Map<string, Backoff>, key: string, now: number, forgetMs: number): void {
+  const b = m.get(key);
+  const failures = b && now - b.last < forgetMs ? b.failures + 1 : 1;
+  m.delete(key); // re-insert: oldest activity first
+  m.set(key, { failures, last: now });
+}
+
+function prune(m: Map<string, Backoff>, now: number, o: SignInLimiterOptions): void {
+  for (const [k, b] of m) if (now - b.last >= o.forgetMs) m.delete(k);
+  for (const k of m.keys()) {
+    if (m.size <= o.maxKeys) break;
+    m.delete(k);
+  }
+}
+
+function pairKey(username: string, ip: string): string {
+  return `${userKey(username)}|${ip}`;
+}

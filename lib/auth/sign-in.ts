@@ -4,15 +4,16 @@
  * to /entrar, a program under /api/ gets 401 JSON). Each app brings its own
  * accounts (through SignInStore) and its own sign-in page.
  *
- * Forms are protected from cross-site posting by the cookie's SameSite=Lax:
- * a browser does not send it on a POST started by another site.
+ * Forms are protected from cross-origin posting by lib/web/cross-site.ts
+ * (SameSite=Lax alone let a form on the same host at another port post as
+ * the signed-in person: that is the same site).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Principal } from './accounts.js';
 import type { AuditSink } from './audit-log.js';
-import type { LoginLimiter } from './login-limiter.js';
+import type { LimiterVerdict } from './login-limiter.js';
 import type { SessionStore } from './sessions.js';
 
 export const SESSION_COOKIE = 'chasqui_sesion';
@@ -39,7 +40,14 @@ export interface SignInStore<P extends Principal> {
   current(id: string): P | null;
 }
 
-export type SignInParts<P extends Principal> = { store: SignInStore<P>; sessions: SessionStore; audit: AuditSink; limiter: LoginLimiter };
+/** What the sign-in asks of its limiter (lib/auth/login-limiter.ts SignInLimiter). */
+export interface SignInLimit {
+  check(username: string | null, ip: string): LimiterVerdict;
+  failed(username: string | null, ip: string): void;
+  succeeded(username: string, ip?: string): void;
+}
+
+export type SignInParts<P extends Principal> = { store: SignInStore<P>; sessions: SessionStore; audit: AuditSink; limiter: SignInLimit };
 
 /** The principal a session cookie stands for, if the session is live and the account still enabled. */
 export function principalFromSession<P extends Principal>(parts: SignInParts<P>, req: FastifyRequest): P | null {
@@ -84,13 +92,23 @@ export function returnPath(req: FastifyRequest): string {
   return req.url;
 }
 
+/**
+ * A normalised path (URL.pathname) that a browser would read as another host:
+ * `/.//evil` and `/..//evil` normalise to `//evil`, a protocol-relative URL.
+ * Anything starting with `//` or `/\` goes to `/` (an encoded slash in the path too).
+ */
+export function sameAppPath(pathname: string, search = ''): string {
+  if (!pathname.startsWith('/') || pathname.startsWith('//') || pathname.startsWith('/\\') || /[\\\s]/.test(pathname)) return '/';
+  return pathname + search;
+}
+
 /** Only a path on this app: `volver=https://evil` or `//evil` must not become an open redirect. */
 export function localPath(v: unknown): string {
-  if (typeof v !== 'string' || !v.startsWith('/') || v.startsWith('//') || /[\\\s]/.test(v)) return '/';
+  if (typeof v !== 'string' || !v.startsWith('/') || v.startsWith('//') || /[\\\s]/.test(v) || /%2f|%5c/i.test(v.split('?')[0]!)) return '/';
   try {
     const u = new URL(v, 'http://app.invalid');
     if (u.host !== 'app.invalid' || u.pathname === '/entrar' || u.pathname === '/salir') return '/';
-    return u.pathname + u.search;
+    return sameAppPath(u.pathname, u.search);
   } catch {
     return '/';
   }
@@ -127,7 +145,7 @@ export function signInRoutes<P extends Principal>(app: FastifyInstance, { parts,
     }
     const result = await parts.store.verify(username, secret);
     if (!result.ok) return failed(req, reply, { username, volver, reason: result.reason });
-    parts.limiter.succeeded(username);
+    parts.limiter.succeeded(username, req.ip);
     parts.sessions.revoke(req.cookies[SESSION_COOKIE]); // a fresh token at every sign-in: no session fixation
     const { token } = parts.sessions.create(result.principal.id);
     parts.audit.record({ actor: result.principal.username, action: 'session.signIn', detail: { ip: req.ip } });

@@ -6,10 +6,13 @@
  */
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS } from '../errors.js';
+import { SESSION_COOKIE, sameAppPath } from '../auth/sign-in.js';
+import { crossSiteReason } from './cross-site.js';
 import { html } from './html.js';
 import type { PageOptions } from './page-shell.js';
 import type { AuditSink } from '../auth/audit-log.js';
@@ -40,15 +43,33 @@ export type WebOptions = {
   timeZone?: string;
   /** The app's own page (its layout), for the page a person gets at an address that does not exist. */
   sendPage?: (req: FastifyRequest, reply: FastifyReply, o: PageOptions, status?: number) => FastifyReply;
+  /** Served over HTTPS: Strict-Transport-Security is sent (never on plain HTTP). */
+  https?: boolean;
 };
 
 /** Call from inside the app's fastify-plugin, so the decorations reach every route. */
-export async function registerWeb(app: FastifyInstance, { i18n, publicDir, timeZone, sendPage }: WebOptions): Promise<void> {
+export async function registerWeb(app: FastifyInstance, { i18n, publicDir, timeZone, sendPage, https = false }: WebOptions): Promise<void> {
   app.decorate('i18n', i18n);
   app.decorate('timeZone', timeZone ?? DEFAULT_TIME_ZONE);
   // A missing key shows the nurse a code: say so once per key, so it is fixed before anyone reads it.
   i18n.onMissing((m) => app.log.warn({ key: m.key, lang: m.lang, kind: m.kind }, 'translation missing'));
   app.decorateRequest('t', null as unknown as Translate);
+  // Security headers on every response, refusals and 404s included (helmet's onRequest hook).
+  // Scripts and styles come only from /static/ files: no inline script, no inline style, no framing.
+  // No upgrade-insecure-requests and no HSTS on plain HTTP: a post's LAN address must keep working.
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'blob:'], mediaSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'"], fontSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"],
+      },
+    },
+    // Same-origin: the sign-in's way back (returnPath) and the cross-site check's Referer fallback still see this app's own pages.
+    referrerPolicy: { policy: 'same-origin' },
+    strictTransportSecurity: https ? { maxAge: 180 * 86400, includeSubDomains: false } : false,
+    xFrameOptions: { action: 'deny' },
+  });
   // First, so every page, stylesheet and script registered after it goes out compressed.
   await registerCompression(app);
   await app.register(fastifyCookie);
@@ -60,6 +81,19 @@ export async function registerWeb(app: FastifyInstance, { i18n, publicDir, timeZ
   serveFavicon(app);
   app.addHook('onRequest', async (req) => {
     req.t = i18n.translator(i18n.pick(req.cookies[LANG_COOKIE], req.headers['accept-language']));
+  });
+  // Every POST/PUT/PATCH/DELETE of the app: refused when a browser says it comes from another origin (lib/web/cross-site.ts).
+  app.addHook('onRequest', async (req, reply) => {
+    const why = crossSiteReason(req, SESSION_COOKIE);
+    if (why === null) return;
+    const path = req.url.split('?')[0]!;
+    app.log.warn({ ip: req.ip, method: req.method, path, why }, 'cross-site request refused');
+    // Recorded once; nothing of the request's body is kept. The audit sink is the auth plugin's (absent in bare tests).
+    if (app.hasDecorator('audit') && app.audit) app.audit.record({ actor: 'anonymous', action: 'request.crossSite', detail: { method: req.method, path }, from: req.ip, outcome: 'refused' });
+    const message = `${ERRORS.CHASQUI_ERR_CROSS_SITE}: ${req.method} ${path}`;
+    if (path.startsWith('/api/') || !sendPage) return reply.status(403).header('cache-control', 'no-store').send({ error: { code: 'CHASQUI_ERR_CROSS_SITE', message } });
+    const t = req.t;
+    return sendPage(req, reply.header('cache-control', 'no-store'), { title: t('error.crossSiteTitle'), body: html`<p class="card" data-code="CHASQUI_ERR_CROSS_SITE">${t('error.crossSite')}</p><p><a class="button" href="/">${t('error.home')}</a></p>` }, 403);
   });
   // A person who follows an old link reads a page in their language; a program under /api/ gets the catalogue's JSON error.
   app.setNotFoundHandler(async (req, reply) => {
@@ -82,7 +116,7 @@ export function safeBack(referer: string | undefined): string {
   if (!referer) return '/';
   try {
     const u = new URL(referer);
-    return u.pathname.startsWith('/') && !u.pathname.startsWith('//') ? u.pathname + u.search : '/';
+    return sameAppPath(u.pathname, u.search);
   } catch {
     return '/';
   }

@@ -15,7 +15,7 @@ import { auditRoute } from '../../lib/web/audit-page.js';
 import { sendPage } from '../app/layout.js';
 import { renderLoginPage } from '../app/pages/login-page.js';
 import { AuditLog } from '../../lib/auth/audit-log.js';
-import { LoginLimiter, type LimiterOptions } from '../../lib/auth/login-limiter.js';
+import { SignInLimiter, type SignInLimiterOptions } from '../../lib/auth/login-limiter.js';
 import { signInRoutes } from '../../lib/auth/sign-in.js';
 import { ApiToken } from './api-token.js';
 import { NurseAccounts, type ScryptParams } from './nurse-accounts.js';
@@ -26,7 +26,7 @@ export type AuthDeps = {
   db: Db; clock: Clock; dataDir: string; logger: Logger;
   /** Add Secure to the cookie; only when the post is served over HTTPS. */
   cookieSecure?: boolean;
-  scrypt?: ScryptParams; sessions?: Partial<SessionOptions>; limiter?: Partial<LimiterOptions>;
+  scrypt?: ScryptParams; sessions?: Partial<SessionOptions>; limiter?: Partial<SignInLimiterOptions>;
 };
 
 export type Auth = AuthParts;
@@ -40,7 +40,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): Auth {
     sessions: new SessionStore(deps.db, deps.clock, deps.sessions),
     audit: new AuditLog(deps.db, deps.clock),
     apiToken: ApiToken.loadOrCreate(deps.dataDir),
-    limiter: new LoginLimiter(deps.clock, deps.limiter),
+    limiter: new SignInLimiter(deps.clock, deps.limiter),
   };
   app.decorate('audit', auth.audit);
   app.decorate('requireNurse', makeRequireNurse(auth, log));

@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Logger } from '../../lib/logger.js';
 import type { AuditLog } from '../../lib/auth/audit-log.js';
-import type { LoginLimiter } from '../../lib/auth/login-limiter.js';
+import type { SignInLimiter } from '../../lib/auth/login-limiter.js';
 import { authError, notSignedIn, principalFromSession, type SignInParts, type SignInStore } from '../../lib/auth/sign-in.js';
 import type { ApiToken } from './api-token.js';
 import type { Nurse } from './nurse.js';
@@ -16,7 +16,7 @@ import type { SessionStore } from './sessions.js';
 export { SESSION_COOKIE } from '../../lib/auth/sign-in.js';
 export const LOCAL_CLI: Readonly<Nurse> = Object.freeze({ id: 'local-cli', username: 'local-cli', displayName: 'local-cli', role: 'admin' });
 
-export type AuthParts = { accounts: NurseAccounts; sessions: SessionStore; audit: AuditLog; apiToken: ApiToken; limiter: LoginLimiter };
+export type AuthParts = { accounts: NurseAccounts; sessions: SessionStore; audit: AuditLog; apiToken: ApiToken; limiter: SignInLimiter };
 
 /** The post's accounts as the shared sign-in flow sees them. */
 export function nurseSignIn(accounts: NurseAccounts): SignInStore<Nurse> {

@@ -46,6 +46,8 @@ export function devicesApi(app: FastifyInstance, d: { bridge: BridgeClient; reco
     const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
     const res = await d.bridge.passThrough(path + query, abort.signal);
     reply.status(res.status).header('content-type', res.headers.get('content-type') ?? 'application/octet-stream').header('cache-control', 'no-cache');
+    // The monitor is framed by the post's own capture page, and keeps its own <style>: framing by this origin only.
+    void reply.header('content-security-policy', BRIDGE_CSP).header('x-frame-options', 'SAMEORIGIN');
     return reply.send(res.body ? Readable.fromWeb(res.body as import('node:stream/web').ReadableStream) : '');
   });
 
@@ -69,3 +71,5 @@ export function devicesApi(app: FastifyInstance, d: { bridge: BridgeClient; reco
     return reply.type(ECG_MEDIA_TYPE).send(bytes);
   });
 }
+
+const BRIDGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'";

@@ -48,8 +48,8 @@ export function printPage(req: FastifyRequest, m: PostThreadMessage, c: CaseView
   const author = (m.body.author ?? {}) as { name?: string; specialty?: string };
   return html`<!doctype html><html lang="${t.lang}"><head><meta charset="utf-8"><title>${t('print.title')}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/static/base/base.css"><link rel="stylesheet" href="/static/app.css"><style>${raw(PRINT_CSS)}</style></head><body class="print">
-<p class="no-print"><button onclick="window.print()">${t('common.print')}</button> <a href="/mensajes/${m.id}">${t('common.back')}</a></p>
+<link rel="stylesheet" href="/static/base/base.css"><link rel="stylesheet" href="/static/app.css"><link rel="stylesheet" href="/static/print.css"><script src="/static/print.js" defer></script></head><body class="print">
+<p class="no-print"><button type="button" data-print>${t('common.print')}</button> <a href="/mensajes/${m.id}">${t('common.back')}</a></p>
 <h1>${t('print.title')}</h1>
 <table class="facts">
 <tr><th>${t('inbox.col.patient')}</th><td>${patientName(body)}</td><th>${t('print.document')}</th><td>${p.document?.kind ?? ''} ${p.document?.number ?? ''}</td></tr>
@@ -65,10 +65,3 @@ ${signatureLine(t, m.body)}
 </body></html>`;
 }
 
-// A4 portrait, one page: small margins, no navigation, definition lists side by side.
-const PRINT_CSS = `@page { size: A4; margin: 14mm; }
-body.print { background: #fff; max-width: 48rem; margin: 0 auto; padding: 1rem; }
-.facts { margin: .5rem 0 1rem; } .facts th { width: 18%; }
-dl.answer dt { font-weight: 700; margin-top: .6rem; } dl.answer dd { margin: .1rem 0 0; white-space: pre-wrap; }
-.signatures { display: flex; gap: 2rem; margin-top: 3rem; } .signatures div { flex: 1; border-top: 1px solid #000; padding-top: .3rem; }
-.small { font-size: .8rem; }`;

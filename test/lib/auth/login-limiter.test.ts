@@ -77,3 +77,78 @@ t.test('memory stays bounded under a flood of made-up names', async (t) => {
   t.ok(limiter.size <= 101, `size ${limiter.size}`);
   t.equal(limiter.check('guess-999', '10.9.9.9').allowed, true, 'one failure never locks');
 });
+
+// --- The web sign-in's limiter: per (account, address), a growing delay, an address that slows but never locks.
+import { SignInLimiter } from '../../../lib/auth/login-limiter.js';
+
+function signInSetup(opts: ConstructorParameters<typeof SignInLimiter>[1] = {}) {
+  const clock = { ms: 0, now() { return this.ms; } };
+  return { clock, limiter: new SignInLimiter(clock, opts) };
+}
+
+t.test('an attacker flooding a nurse\'s name from one address does not lock her out from her own', async (t) => {
+  const { clock, limiter } = signInSetup();
+  for (let i = 0; i < 50; i++) {
+    const v = limiter.check('ana', '10.6.6.6');
+    if (v.allowed) limiter.failed('ana', '10.6.6.6');
+    clock.ms += 1000;
+  }
+  t.equal(limiter.check('ana', '10.6.6.6').allowed, false, 'the attacker waits');
+  t.same(limiter.check('ana', '192.168.1.20'), { allowed: true }, 'the nurse on her phone does not');
+  t.same(limiter.check(' ANA ', '192.168.1.20'), { allowed: true });
+});
+
+t.test('the delay after three failures doubles with each one, up to the cap', async (t) => {
+  const { clock, limiter } = signInSetup();
+  const waits: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    limiter.failed('ana', '10.0.0.1');
+    const v = limiter.check('ana', '10.0.0.1');
+    waits.push(v.allowed ? 0 : v.retryAfterMs);
+    clock.ms += v.allowed ? 0 : v.retryAfterMs; // the attacker waits each delay out
+  }
+  t.same(waits, [0, 0, 30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000]);
+});
+
+t.test('many names from one address slow that address, capped at a minute, and never lock it', async (t) => {
+  const { clock, limiter } = signInSetup();
+  for (let i = 0; i < 30; i++) {
+    const v = limiter.check(`guess-${i}`, '10.0.0.7');
+    if (!v.allowed) clock.ms += v.retryAfterMs;
+    limiter.failed(`guess-${i}`, '10.0.0.7');
+  }
+  const v = limiter.check('rosa', '10.0.0.7');
+  t.equal(v.allowed, false, 'a fresh name from that address waits too');
+  t.ok(!v.allowed && v.retryAfterMs <= 60_000, 'but at most a minute');
+  t.equal(limiter.check('rosa', '10.0.0.8').allowed, true, 'another address is not slowed');
+  clock.ms += 60_000;
+  t.equal(limiter.check('rosa', '10.0.0.7').allowed, true);
+});
+
+t.test('a good sign-in forgets its own pair only; a day without failures forgets everything', async (t) => {
+  const { clock, limiter } = signInSetup();
+  for (let i = 0; i < 3; i++) { limiter.failed('ana', '10.0.0.1'); limiter.failed('ana', '10.0.0.2'); }
+  limiter.succeeded('ana', '10.0.0.1');
+  t.equal(limiter.check('ana', '10.0.0.1').allowed, true);
+  t.equal(limiter.check('ana', '10.0.0.2').allowed, false, 'the other pair still waits');
+  clock.ms += 24 * 3600_000;
+  t.equal(limiter.check('ana', '10.0.0.2').allowed, true);
+  limiter.failed('ana', '10.0.0.2');
+  t.equal(limiter.check('ana', '10.0.0.2').allowed, true, 'the count started over');
+});
+
+t.test('the nameless try (the API token) keeps the per-address lock', async (t) => {
+  const { limiter } = signInSetup();
+  for (let i = 0; i < 5; i++) limiter.failed(null, '127.0.0.1');
+  t.same(limiter.check(null, '127.0.0.1'), { allowed: false, retryAfterMs: 15 * MIN });
+  t.equal(limiter.check('ana', '127.0.0.1').allowed, true, 'a named sign-in is not the token');
+});
+
+t.test('memory stays bounded under a flood of made-up names (sign-in limiter)', async (t) => {
+  const { clock, limiter } = signInSetup({ maxKeys: 100 });
+  for (let i = 0; i < 1000; i++) {
+    limiter.failed(`guess-${i}`, `10.1.${i >> 8}.${i & 255}`);
+    clock.ms += 1000;
+  }
+  t.ok(limiter.size <= 202, `size ${limiter.size}`);
+});

@@ -7,7 +7,7 @@ import fp from 'fastify-plugin';
 import { html, raw } from '../../../lib/web/html.js';
 import { I18n } from '../../../lib/web/i18n.js';
 import { pageShell, sendHtml } from '../../../lib/web/page-shell.js';
-import { registerWeb } from '../../../lib/web/web-plugin.js';
+import { registerWeb, safeBack } from '../../../lib/web/web-plugin.js';
 import { localPath } from '../../../lib/auth/sign-in.js';
 import { tempDir } from '../../support/paths.js';
 
@@ -71,4 +71,14 @@ t.test('the shell: the app\'s nav and stylesheet, the signed-in name, the other 
 t.test('volver only ever goes to a path on this app', async (t) => {
   t.equal(localPath('/cola?x=1'), '/cola?x=1');
   for (const bad of ['https://evil.example/', '//evil.example', '/\\evil', '/entrar', 'cola', 42]) t.equal(localPath(bad), '/', String(bad));
+  // Paths that only become `//host` once normalised (the finding: /.//evil.example went to //evil.example).
+  const nasty = ['/.//evil.example', '/..//evil.example', '/./..//evil.example', '/%2F/evil.example', '/%2f%2fevil.example', '/%5Cevil.example', '/\t/evil.example', '/\n/evil.example', '/\t//evil.example', '/a/../..//evil.example', '/.\\evil.example'];
+  for (const bad of nasty) t.equal(localPath(bad), '/', JSON.stringify(bad));
+  t.equal(localPath('/casos?q=a%2Fb'), '/casos?q=a%2Fb', 'an encoded slash in the query is not a path');
+  t.equal(localPath('/casos/../cola'), '/cola', 'a harmless dot segment still normalises');
+});
+
+t.test('the way back from a Referer never leaves the app', async (t) => {
+  for (const bad of ['http://app.test/.//evil.example', 'http://app.test/..//evil.example', 'http://app.test//evil.example', 'http://evil.example', 'javascript:alert(1)']) t.equal(safeBack(bad), '/', bad);
+  t.equal(safeBack('http://app.test/cola?x=1'), '/cola?x=1');
 });

@@ -39,6 +39,7 @@ import { PostMetrics, postMetricsRoutes } from './health/metrics.js';
 import { ThreadService } from './messages/thread-service.js';
 import { ThreadStore } from './messages/thread-store.js';
 import { SubmissionKeys } from '../lib/web/submission-keys.js';
+import { maintenanceAhead } from './messages/maintenance-windows.js';
 import { AuditShipping } from './audit/audit-shipping.js';
 import { recordAccess, shownIds } from './auth/access-record.js';
 
@@ -147,7 +148,8 @@ export function buildPost(deps: PostDeps): Post {
       return { messages };
     });
   });
-  registerNursePages(app, { patients, drafts, photos, recordings, cases, threads, relay, bridge, clock, rate, submissions });
+  registerNursePages(app, { patients, drafts, photos, recordings, cases, threads, relay, bridge, clock, rate, submissions,
+    maintenance: () => maintenanceAhead(store.messages(), clock.now()) });
 
   return {
     config, db, relay, cases, store, recordings, threads, patients, drafts, submissions, auth, auditShipping, app,

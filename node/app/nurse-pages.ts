@@ -14,6 +14,7 @@ import type { EcgRecordingStore } from '../ecg/ecg-recordings.js';
 import type { ThreadService } from '../messages/thread-service.js';
 import type { PatientStore } from '../patients/patient-store.js';
 import type { PhotoStore } from '../photos/photo-store.js';
+import type { MaintenanceNotice } from '../../protocol/hub-notices.js';
 import type { SubmissionKeys } from '../../lib/web/submission-keys.js';
 import { casePages } from './pages/case-pages.js';
 import { devicePages } from './pages/device-pages.js';
@@ -33,6 +34,8 @@ export interface NursePagesDeps {
   clock: Clock;
   rate: SendRate;
   submissions: SubmissionKeys;
+  /** The operator's maintenance windows not over yet (node/messages/maintenance-windows.ts). */
+  maintenance: () => MaintenanceNotice[];
 }
 
 export function registerNursePages(app: FastifyInstance, d: NursePagesDeps): void {

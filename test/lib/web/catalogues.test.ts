@@ -23,6 +23,7 @@ import { DOC_KINDS, SEXES } from '../../../node/patients/patient-store.js';
 import type { QualityCode } from '../../../firmware-bridge/capture/signal-quality.js';
 import type { PortState } from '../../../firmware-bridge/serial/device-port.js';
 import type { CaseReply, CaseSeenNotice, CounterReference } from '../../../protocol/case-messages.js';
+import { MAINTENANCE_REASONS } from '../../../protocol/hub-notices.js';
 import { keysUsed, rawKeysIn, sourceFiles } from '../../support/i18n-keys.js';
 
 const members = <K extends string>(r: Record<K, true>): K[] => Object.keys(r) as K[];
@@ -38,6 +39,7 @@ const LINK_FLAGS = members<keyof LinkSummary['flags']>({ silent: true, backlogGr
 
 /** Every built key in each app's code, and the values it can take there. */
 const NODE_DYNAMIC: Record<string, readonly string[]> = {
+  'home.maintenance.reason.*': MAINTENANCE_REASONS,
   'cases.state.*': JOURNEY,
   'patients.docKind.*': DOC_KINDS,
   'patients.sex.*': SEXES,

@@ -17,6 +17,7 @@ export const ERRORS = {
   CHASQUI_ERR_UNKNOWN_KIND: 'A transfer of a kind this side does not accept',
   CHASQUI_ERR_DISK_FULL: 'The disk or database is full',
   CHASQUI_ERR_STORE: 'The local database failed',
+  CHASQUI_ERR_STORE_KEY: 'The database does not open with the key given: wrong key, or a file that is not this one',
   CHASQUI_ERR_AUTH: 'Authentication failed',
   CHASQUI_ERR_NOT_AUTHORIZED: 'Not allowed',
   CHASQUI_ERR_CROSS_SITE: 'A state-changing request came from another origin',

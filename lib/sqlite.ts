@@ -3,18 +3,31 @@
  * never block the writer, synchronous=FULL so a commit survives a power cut
  * (posts run on batteries and solar), and a busy timeout for the odd
  * concurrent CLI. Migrations are idempotent DDL, applied in order.
+ *
+ * With a key the file (and its WAL) is encrypted whole, SQLCipher 4 format,
+ * by SQLite3MultipleCiphers (better-sqlite3-multiple-ciphers, the same API as
+ * better-sqlite3): pages are AES-256-CBC with an HMAC-SHA512 each, so a stolen
+ * file reads as noise and an edited page is refused.
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fromStoreError } from './errors.js';
+import { ChasquiError, fromStoreError } from './errors.js';
 
 export type Db = Database.Database;
 
-export function openDatabase(file: string, opts: { maxPageCount?: number } = {}): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+export type OpenOptions = {
+  maxPageCount?: number;
+  /** 32 random bytes: the file is encrypted under them (a new file is created encrypted). */
+  key?: Buffer;
+};
+
+export function openDatabase(file: string, opts: OpenOptions = {}): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  let db: Db | undefined;
   try {
-    const db = new Database(file);
+    db = new Database(file);
+    if (opts.key) applyKey(db, opts.key, file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
@@ -23,7 +36,24 @@ export function openDatabase(file: string, opts: { maxPageCount?: number } = {})
     if (opts.maxPageCount) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`);
     return db;
   } catch (err) {
+    db?.close();
     throw fromStoreError(err);
+  }
+}
+
+function applyKey(db: Db, key: Buffer, file: string): void {
+  if (key.length !== 32) throw new ChasquiError('CHASQUI_ERR_STORE_KEY', `a database key is 32 bytes, not ${key.length}`);
+  db.pragma(`cipher = 'sqlcipher'`);
+  db.pragma('legacy = 4');
+  // A raw key (x'…'): no passphrase derivation, the key is already random.
+  db.pragma(`key = "x'${key.toString('hex')}'"`);
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
+      throw new ChasquiError('CHASQUI_ERR_STORE_KEY', `${file} does not open with this key (another key, or not a Chasqui database)`, undefined, { cause: err });
+    }
+    throw err;
   }
 }
 

@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { execFile } from 'node:child_process';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import t, { type Test } from 'tap';
 import { PHOTO_DEFAULTS } from '../../node/photos/photo-pipeline.js';
 import { runCli } from '../support/cli.js';

@@ -10,7 +10,7 @@ import { createConnection } from 'node:net';
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import t, { type Test } from 'tap';
 import { CLI, tempDir } from '../support/paths.js';
 import { freePort } from '../support/ports.js';

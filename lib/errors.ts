@@ -19,6 +19,7 @@ export const ERRORS = {
   CHASQUI_ERR_STORE: 'The local database failed',
   CHASQUI_ERR_STORE_KEY: 'The database does not open with the key given: wrong key, or a file that is not this one',
   CHASQUI_ERR_AUTH: 'Authentication failed',
+  CHASQUI_ERR_LOCKED: 'The post\'s clinical data is locked until a nurse signs in',
   CHASQUI_ERR_NOT_AUTHORIZED: 'Not allowed',
   CHASQUI_ERR_CROSS_SITE: 'A state-changing request came from another origin',
   CHASQUI_ERR_POST_REVOKED: 'The post was revoked',

@@ -61,6 +61,8 @@ export async function runDemo(argv: string[]): Promise<number> {
   const post = buildPost({ config: postConfig, logger });
   const { url: postUrl } = await post.start();
   const nurse = await demoNurse(post);
+  // The demo opens the post's data as its nurse's sign-in would, so its sample cases can be written at once.
+  await post.openWith(nurse.username, nurse.password);
   const submitted = await submitSamples(post);
   const configs = writeConfigs(dir, { ...hubConfig, broker: { ...hubConfig.broker, port: Number(new URL(brokerUrl).port) } }, postConfig);
   const shown = (p: string) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p));

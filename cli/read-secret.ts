@@ -20,6 +20,25 @@ export async function readSecret(input: SecretInput, prompt: Writable, label: st
   return nonEmpty(await firstLine(input));
 }
 
+/**
+ * A new secret and one that proves the right to set it (the post's recovery
+ * key): two lines from a pipe, or two prompts at a terminal, the first typed twice.
+ */
+export async function readTwoSecrets(input: SecretInput, prompt: Writable, labels: [string, string]): Promise<[string, string]> {
+  if (input.isTTY && input.setRawMode) return [await readSecret(input, prompt, labels[0]), nonEmpty(await readHidden(input, prompt, `${labels[1]}: `))];
+  const [a, b] = await firstLines(input, 2);
+  return [nonEmpty(a), nonEmpty(b)];
+}
+
+async function firstLines(input: Readable, n: number): Promise<string[]> {
+  let buf = '';
+  for await (const chunk of input) {
+    buf += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    if (buf.split('\n').length > n || buf.length > 8192) break;
+  }
+  return buf.split('\n').slice(0, n).map((l) => l.replace(/\r$/, ''));
+}
+
 function nonEmpty(s: string | undefined): string {
   if (!s) throw new ChasquiError('CHASQUI_ERR_USAGE', NO_SECRET);
   return s;

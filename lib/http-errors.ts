@@ -5,6 +5,7 @@ import { isChasquiError, type ErrorCode } from './errors.js';
 const STATUS: Partial<Record<ErrorCode, number>> = {
   CHASQUI_ERR_BAD_REQUEST: 400,
   CHASQUI_ERR_AUTH: 401,
+  CHASQUI_ERR_LOCKED: 423,
   CHASQUI_ERR_NOT_AUTHORIZED: 403,
   CHASQUI_ERR_NOT_FOUND: 404,
   CHASQUI_ERR_NOTICE_INVALID: 400,

@@ -20,6 +20,11 @@ export type OpenOptions = {
   maxPageCount?: number;
   /** 32 random bytes: the file is encrypted under them (a new file is created encrypted). */
   key?: Buffer;
+  /**
+   * 'delete' (a rollback journal) where one transaction writes to two files
+   * (attachDatabase): SQLite commits those atomically only without WAL.
+   */
+  journal?: 'wal' | 'delete';
 };
 
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
@@ -28,7 +33,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   try {
     db = new Database(file);
     if (opts.key) applyKey(db, opts.key, file);
-    db.pragma('journal_mode = WAL');
+    db.pragma(`journal_mode = ${opts.journal === 'delete' ? 'DELETE' : 'WAL'}`);
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
@@ -42,28 +47,83 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
 }
 
 function applyKey(db: Db, key: Buffer, file: string): void {
-  if (key.length !== 32) throw new ChasquiError('CHASQUI_ERR_STORE_KEY', `a database key is 32 bytes, not ${key.length}`);
+  checkKey(key);
   db.pragma(`cipher = 'sqlcipher'`);
   db.pragma('legacy = 4');
   // A raw key (x'…'): no passphrase derivation, the key is already random.
   db.pragma(`key = "x'${key.toString('hex')}'"`);
+  checkOpens(db, 'main', file);
+}
+
+function checkKey(key: Buffer): void {
+  if (key.length !== 32) throw new ChasquiError('CHASQUI_ERR_STORE_KEY', `a database key is 32 bytes, not ${key.length}`);
+}
+
+function checkOpens(db: Db, schema: string, file: string): void {
   try {
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    db.prepare(`SELECT count(*) FROM "${schema}".sqlite_master`).get();
   } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
-      throw new ChasquiError('CHASQUI_ERR_STORE_KEY', `${file} does not open with this key (another key, or not a Chasqui database)`, undefined, { cause: err });
-    }
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw wrongKey(file, err);
     throw err;
   }
 }
 
-/** Runs each statement list once, tracked in user_version. */
+function wrongKey(file: string, cause: unknown): ChasquiError {
+  return new ChasquiError('CHASQUI_ERR_STORE_KEY', `${file} does not open with this key (another key, or not a Chasqui database)`, undefined, { cause });
+}
+
+/**
+ * Opens an encrypted file as a second schema of the same connection, so one
+ * transaction can write to both (atomically, with journal 'delete'). Tables
+ * keep their plain names: SQLite looks in main first, then here. Its
+ * migrations are run before, on a connection of its own (migrate() finds
+ * them here and leaves them be).
+ */
+export function attachDatabase(db: Db, schema: string, file: string, key: Buffer): void {
+  checkKey(key);
+  if (!/^[a-z_]+$/.test(schema)) throw new ChasquiError('CHASQUI_ERR_STORE', `schema name "${schema}"`);
+  try {
+    db.prepare(`SELECT sqlite3mc_config('default:cipher', 'sqlcipher')`).get();
+    db.prepare(`SELECT sqlite3mc_config('sqlcipher', 'default:legacy', 4)`).get();
+    db.prepare(`ATTACH DATABASE ? AS ${schema} KEY ?`).run(file, `x'${key.toString('hex')}'`);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw wrongKey(file, err);
+    throw fromStoreError(err);
+  }
+  try {
+    checkOpens(db, schema, file);
+  } catch (err) {
+    db.exec(`DETACH DATABASE ${schema}`);
+    throw err;
+  }
+  db.pragma(`${schema}.journal_mode = ${db.pragma('main.journal_mode', { simple: true }) as string}`);
+  db.pragma(`${schema}.synchronous = FULL`);
+}
+
+/** The attached schema that already tracks these migrations; main when none does. */
+function schemaOf(db: Db, name: string): string {
+  const schemas = (db.pragma('database_list') as Array<{ name: string }>).map((d) => d.name).filter((n) => n !== 'main' && n !== 'temp');
+  for (const s of schemas) {
+    const has = db.prepare(`SELECT 1 FROM "${s}".sqlite_master WHERE type = 'table' AND name = 'schema_versions'`).get();
+    if (has && db.prepare(`SELECT 1 FROM "${s}".schema_versions WHERE name = ?`).get(name)) return s;
+  }
+  return 'main';
+}
+
+/** Runs each statement list once, tracked in schema_versions. */
 export function migrate(db: Db, name: string, steps: string[]): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)`);
-  const row = db.prepare('SELECT version FROM schema_versions WHERE name = ?').get(name) as { version: number } | undefined;
+  const schema = schemaOf(db, name);
+  if (schema !== 'main') {
+    const at = db.prepare(`SELECT version FROM "${schema}".schema_versions WHERE name = ?`).pluck().get(name) as number;
+    // Its own connection ran them already (attachDatabase); DDL here would land in main.
+    if (at >= steps.length) return;
+    throw new ChasquiError('CHASQUI_ERR_STORE', `${name} in ${schema} is at version ${at} of ${steps.length}: migrate it before attaching`);
+  }
+  db.exec(`CREATE TABLE IF NOT EXISTS main.schema_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)`);
+  const row = db.prepare('SELECT version FROM main.schema_versions WHERE name = ?').get(name) as { version: number } | undefined;
   const from = row?.version ?? 0;
   db.transaction(() => {
     for (let v = from; v < steps.length; v++) db.exec(steps[v]!);
-    db.prepare('INSERT INTO schema_versions (name, version) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET version = excluded.version').run(name, steps.length);
+    db.prepare('INSERT INTO main.schema_versions (name, version) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET version = excluded.version').run(name, steps.length);
   })();
 }

@@ -2,15 +2,18 @@
  * The post appliance, built but not started: buildPost() wires the database,
  * the relay toward the hub, the case service and the HTTP app; start() opens
  * the link and the port; stop() closes both. main.ts and the tests share it.
+ *
+ * It starts locked (node/vault): the relay forwards what is queued (already
+ * sealed to the hub) and keeps what arrives sealed, while the clinical
+ * services wait for the first nurse's sign-in to open clinical.sqlite.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { join } from 'node:path';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { ChasquiError } from '../lib/errors.js';
 import { installErrorHandler } from '../lib/http-errors.js';
 import type { Logger } from '../lib/logger.js';
-import { openDatabase, type Db } from '../lib/sqlite.js';
+import type { Db } from '../lib/sqlite.js';
 import { downTopic, upTopic } from '../protocol/topics.js';
 import type { Carrier } from '../relay/carrier.js';
 import { MqttCarrier } from '../relay/mqtt-carrier.js';
@@ -19,31 +22,41 @@ import { relayTuning } from '../relay/tuning.js';
 import { loadOrCreateIdentity } from '../relay/identity-file.js';
 import { Trust } from '../relay/trust.js';
 import { parsePublicIdentity } from '../protocol/identity.js';
-import { CaseService, HUB_PEER } from './cases/case-service.js';
-import { PostCaseStore } from './cases/case-store.js';
+import { HUB_PEER, type CaseService } from './cases/case-service.js';
+import type { PostCaseStore } from './cases/case-store.js';
 import type { PostConfig } from './config.js';
 import { appPlugin } from './app/app-plugin.js';
 import { registerNursePages } from './app/nurse-pages.js';
-import { CaseDrafts } from './cases/case-drafts.js';
+import type { CaseDrafts } from './cases/case-drafts.js';
 import { SendRate } from './cases/case-journey.js';
-import { PatientStore } from './patients/patient-store.js';
-import { PhotoStore } from './photos/photo-store.js';
+import type { PatientStore } from './patients/patient-store.js';
 import { registerAuth, type Auth } from './auth/auth-plugin.js';
 import { BridgeClient } from './devices/bridge-client.js';
-import { EcgRecordingStore } from './ecg/ecg-recordings.js';
+import type { EcgRecordingStore } from './ecg/ecg-recordings.js';
 import { casesApi } from './http/cases-api.js';
 import { devicesApi } from './http/devices-api.js';
-import { acceptFromHub, acceptsFromHub } from './inbox-handler.js';
+import { acceptsFromHub } from './inbox-handler.js';
 import { HeartbeatSender, softwareVersion } from './health/heartbeat-sender.js';
 import { PostMetrics, postMetricsRoutes } from './health/metrics.js';
-import { ThreadService } from './messages/thread-service.js';
-import { ThreadStore } from './messages/thread-store.js';
+import type { ThreadService } from './messages/thread-service.js';
 import { SubmissionKeys } from '../lib/web/submission-keys.js';
+import { buildClinical, migrateClinical, type ClinicalServices } from './clinical-services.js';
+import { openPostDatabase } from './post-database.js';
+import { attachClinical } from './vault/clinical-database.js';
+import { PostVault } from './vault/post-vault.js';
+import { SealedArrivals } from './vault/sealed-arrivals.js';
+import { admitNurse } from './vault/vault-admission.js';
+import { throwLocked, whenOpen } from './vault/when-open.js';
+import type { ScryptParams } from '../lib/auth/secret-hash.js';
 import { maintenanceAhead } from './messages/maintenance-windows.js';
 import { AuditShipping } from './audit/audit-shipping.js';
 import { recordAccess, shownIds } from './auth/access-record.js';
 
-export type PostDeps = { config: PostConfig; logger: Logger; clock?: Clock; carrier?: Carrier; maxPageCount?: number };
+export type PostDeps = {
+  config: PostConfig; logger: Logger; clock?: Clock; carrier?: Carrier; maxPageCount?: number;
+  /** Cheaper key slots for tests (the default costs ~0.45 s per sign-in, on purpose). */
+  scrypt?: ScryptParams;
+};
 
 export type Post = {
   config: PostConfig;
@@ -58,6 +71,11 @@ export type Post = {
   /** Idempotency keys of the nurse app's creating forms. */
   submissions: SubmissionKeys;
   auth: Auth;
+  vault: PostVault;
+  /** What the hub sent while the data was locked, waiting for a sign-in. */
+  held: SealedArrivals;
+  /** The same as a nurse's sign-in, without HTTP: checks her secret and opens the vault. False when either fails. */
+  openWith(username: string, secret: string): Promise<boolean>;
   /** The access log on its way to the hub. */
   auditShipping: AuditShipping;
   app: FastifyInstance;
@@ -71,8 +89,12 @@ export function buildPost(deps: PostDeps): Post {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const log = logger.child({ mod: 'post', postId: config.postId });
-  const db = openDatabase(join(config.dataDir, 'post.sqlite'), { maxPageCount: deps.maxPageCount });
-  const store = new PostCaseStore(db);
+  const db = openPostDatabase(config.dataDir, { maxPageCount: deps.maxPageCount });
+  const vault = new PostVault(db, clock, deps.scrypt);
+  const held = new SealedArrivals(db, clock);
+  let clinical: ClinicalServices | undefined;
+  const live = (): ClinicalServices => clinical ?? throwLocked();
+  const open = <K extends Exclude<keyof ClinicalServices, 'accept'>>(k: K): ClinicalServices[K] => whenOpen(k, () => clinical?.[k]);
   // Cases are sealed to the hub's keys and what comes down must be signed with them (README.md#trust).
   if (!config.hub.identity) {
     throw new ChasquiError('CHASQUI_ERR_CONFIG', 'hub.identity is required: the hub\'s public keys (`chasqui hub identity` at the hub), which cases are sealed to');
@@ -101,17 +123,27 @@ export function buildPost(deps: PostDeps): Post {
     tuning: relayTuning(config.link, config.maxBundleBytes),
     acceptsKind: acceptsFromHub,
     trust,
-    // The thread service needs the relay to send receipts, so it is reached through this closure.
-    accept: acceptFromHub(store, { counterReference: (id, body, at) => threads.receive(id, body, at), seen: (id, body) => threads.seen(id, body) }, { maxRawBytes: config.maxBundleBytes, maxAgeMs: config.hub.maxMessageAgeDays * 86_400_000 }, clock),
+    // Reached through closures: the clinical side exists only once the vault is open, and needs the relay itself.
+    holdSealed: (peer, kind, sealed, id) => (clinical ? undefined : held.hold(peer, kind, sealed, id)),
+    accept: (peer, kind, bytes, id) => live().accept(peer, kind, bytes, id),
   });
   relay.on('delivered', (_peer, id, receipt) => log.info({ bundle: id, receipt }, 'case delivered'));
   relay.on('rejected', (_peer, id, code, reason) => log.error({ bundle: id, code, reason }, 'hub refused a case'));
-  const recordings = new EcgRecordingStore(db);
-  const cases = new CaseService({ db, store, relay, clock, postId: config.postId, maxBundleBytes: config.maxBundleBytes });
-  const threads = new ThreadService({ db, threads: new ThreadStore(db), cases: store, relay, clock, postId: config.postId, maxBundleBytes: config.maxBundleBytes });
-  const patients = new PatientStore(db);
-  const photos = new PhotoStore(db);
-  const drafts = new CaseDrafts({ db, patients, photos, recordings, cases, clock });
+  vault.onOpen((dataKey) => {
+    attachClinical(db, config.dataDir, dataKey, migrateClinical);
+    if (deps.maxPageCount) db.pragma(`clinical.max_page_count = ${Math.floor(deps.maxPageCount)}`);
+    clinical = buildClinical({ db, relay, clock, config });
+    const c = clinical;
+    const done = held.openAll((peer, kind, sealed, id) => c.accept(peer, kind, trust.open(peer, sealed), id), log.child({ mod: 'vault' }));
+    log.info({ ...done }, 'clinical data opened');
+  });
+  const store = open('store');
+  const recordings = open('recordings');
+  const cases = open('cases');
+  const threads = open('threads');
+  const patients = open('patients');
+  const photos = open('photos');
+  const drafts = open('drafts');
   const submissions = new SubmissionKeys(db, clock);
   const rate = new SendRate(clock);
   relay.on('progress', (_peer, id, acked) => rate.observe(id, acked));
@@ -127,14 +159,15 @@ export function buildPost(deps: PostDeps): Post {
   const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger, bodyLimit: Math.ceil(config.maxBundleBytes * 1.4) + 65536 });
   installErrorHandler(app);
   void app.register(appPlugin, { timeZone: config.region.timeZone });
-  const auth = registerAuth(app, { db, clock, dataDir: config.dataDir, logger: log });
+  const lock = { isOpen: () => vault.isOpen(), admit: (nurseId: string, secret: string) => admitNurse(vault, nurseId, secret, log.child({ mod: 'vault' })) };
+  const auth = registerAuth(app, { db, clock, dataDir: config.dataDir, logger: log, scrypt: deps.scrypt, lock });
   const auditShipping = new AuditShipping({
     db, audit: auth.audit, relay, clock, logger: log.child({ mod: 'audit' }), postId: config.postId, peer: HUB_PEER,
     maxBundleBytes: config.maxBundleBytes, options: config.audit,
   });
   app.get('/healthz', async () => ({
     ok: true, postId: config.postId, version: softwareVersion(), connected: carrier.isConnected, queued: relay.outbox.queued().length,
-    sent: relay.counters, received: relay.inboundCounters,
+    sent: relay.counters, received: relay.inboundCounters, locked: !vault.isOpen(), held: held.count(),
   }));
   postMetricsRoutes(app, { metrics: new PostMetrics({ snapshot: () => heartbeat.build('schedule'), clock, connected: () => carrier.isConnected }) });
   // Everything but /healthz and /metrics is for a signed-in nurse or the box's own command line (bearer token).
@@ -152,7 +185,11 @@ export function buildPost(deps: PostDeps): Post {
     maintenance: () => maintenanceAhead(store.messages(), clock.now()) });
 
   return {
-    config, db, relay, cases, store, recordings, threads, patients, drafts, submissions, auth, auditShipping, app,
+    config, db, relay, cases, store, recordings, threads, patients, drafts, submissions, auth, vault, held, auditShipping, app,
+    async openWith(username, secret) {
+      const r = await auth.accounts.verify(username, secret);
+      return r.ok && (await lock.admit(r.nurse.id, secret));
+    },
     connected: () => carrier.isConnected,
     async start() {
       heartbeat.start();

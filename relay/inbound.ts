@@ -17,6 +17,14 @@ import type { InboxRow, InboxStore } from './inbox-store.js';
 /** Called with the opened (verified, plain) bundle; `id` is the transfer id, the SHA-256 of the sealed bytes. */
 export type AcceptBundle = (peer: string, kind: number, bytes: Buffer, id: string) => string;
 
+/**
+ * Takes a complete, hash-checked bundle still sealed, and returns its receipt
+ * when the application keeps it that way (a post whose data is locked until a
+ * nurse signs in opens it then); undefined lets the relay open it now. Runs in
+ * the completion transaction, like accept: kept exactly when acknowledged.
+ */
+export type HoldSealed = (peer: string, kind: number, sealed: Buffer, id: string) => string | undefined;
+
 export type InboundDeps = {
   db: Db;
   inbox: InboxStore;
@@ -25,6 +33,7 @@ export type InboundDeps = {
   maxBundleBytes: number;
   acceptsKind: (kind: number) => boolean;
   accept: AcceptBundle;
+  holdSealed?: HoldSealed;
   /** Verifies the sender's signature and opens the seal; throws a ChasquiError for anything else. */
   open: (peer: string, sealed: Buffer) => Buffer;
   /** Acks and statuses travel back through here. */
@@ -187,7 +196,7 @@ export class Inbound {
       return undefined;
     }
     try {
-      const receipt = this.d.accept(peer, row.kind, this.opened(peer, id, bytes), id);
+      const receipt = this.d.holdSealed?.(peer, row.kind, bytes, id) ?? this.d.accept(peer, row.kind, this.opened(peer, id, bytes), id);
       this.d.inbox.finish(peer, id, { state: 'complete', receipt }, this.d.now());
       return { state: 'complete', kind: row.kind, receipt };
     } catch (err) {

@@ -17,7 +17,7 @@ import { SendWindow, type SendAction } from '../protocol/send-window.js';
 import { sha256Hex } from '../protocol/bundle.js';
 import type { Carrier } from './carrier.js';
 import { InboxStore } from './inbox-store.js';
-import { Inbound, type AcceptBundle } from './inbound.js';
+import { Inbound, type AcceptBundle, type HoldSealed } from './inbound.js';
 import { OutboxStore, type OutboxRow } from './outbox-store.js';
 import type { Trust } from './trust.js';
 
@@ -47,6 +47,8 @@ export type RelayDeps = {
   tuning: RelayTuning;
   acceptsKind: (kind: number) => boolean;
   accept: AcceptBundle;
+  /** Keeps a bundle as it came, sealed, instead of opening it now (see HoldSealed). */
+  holdSealed?: HoldSealed;
   /** Seals what is queued, opens what arrives, signs and checks the statuses that end a transfer. */
   trust: Trust;
   isKnownPeer?: (peer: string) => boolean;
@@ -88,6 +90,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       maxBundleBytes: d.tuning.maxBundleBytes,
       acceptsKind: d.acceptsKind,
       accept: d.accept,
+      holdSealed: d.holdSealed,
       open: (peer, sealed) => d.trust.open(peer, sealed),
       reply: (peer, msg) => this.publish(peer, msg),
       onOutboundMessages: (messages) => this.onOutboundMessages(messages),

@@ -155,11 +155,12 @@ export function signInRoutes<P extends Principal>(app: FastifyInstance, { parts,
   });
 
   function failed(req: FastifyRequest, reply: FastifyReply, o: { username: string; volver: string; reason: string }): FastifyReply {
-    parts.limiter.failed(o.username, req.ip);
+    // 'closed': the right password for an account whose key slot is gone (the post's vault); not a guess.
+    if (o.reason !== 'closed') parts.limiter.failed(o.username, req.ip);
     // The attempted name is kept only if it is an account: a password typed into the username box must not be stored.
     const target = o.reason !== 'unknown' ? parts.store.knownUsername(o.username) : undefined;
     parts.audit.record({ actor: 'anonymous', action: 'session.signInFailed', target, detail: { ip: req.ip, reason: o.reason } });
-    return render(req, reply, { volver: o.volver, username: o.username, error: req.t('auth.error.wrong') });
+    return render(req, reply, { volver: o.volver, username: o.username, error: req.t(o.reason === 'closed' ? 'auth.error.closed' : 'auth.error.wrong') });
   }
 
   app.post('/salir', async (req, reply) => {

@@ -19,7 +19,7 @@ import { SignInLimiter, type SignInLimiterOptions } from '../../lib/auth/login-l
 import { signInRoutes } from '../../lib/auth/sign-in.js';
 import { ApiToken } from './api-token.js';
 import { NurseAccounts, type ScryptParams } from './nurse-accounts.js';
-import { makeRequireNurse, signInParts, type AuthParts } from './require-nurse.js';
+import { makeRequireNurse, signInParts, type AuthParts, type DataLock } from './require-nurse.js';
 import { SessionStore, type SessionOptions } from './sessions.js';
 
 export type AuthDeps = {
@@ -27,6 +27,8 @@ export type AuthDeps = {
   /** Add Secure to the cookie; only when the post is served over HTTPS. */
   cookieSecure?: boolean;
   scrypt?: ScryptParams; sessions?: Partial<SessionOptions>; limiter?: Partial<SignInLimiterOptions>;
+  /** The post's vault: each sign-in opens it, and sessions are void while it is shut. */
+  lock?: DataLock;
 };
 
 export type Auth = AuthParts;
@@ -41,6 +43,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): Auth {
     audit: new AuditLog(deps.db, deps.clock),
     apiToken: ApiToken.loadOrCreate(deps.dataDir),
     limiter: new SignInLimiter(deps.clock, deps.limiter),
+    lock: deps.lock,
   };
   app.decorate('audit', auth.audit);
   app.decorate('requireNurse', makeRequireNurse(auth, log));

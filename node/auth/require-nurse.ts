@@ -16,17 +16,25 @@ import type { SessionStore } from './sessions.js';
 export { SESSION_COOKIE } from '../../lib/auth/sign-in.js';
 export const LOCAL_CLI: Readonly<Nurse> = Object.freeze({ id: 'local-cli', username: 'local-cli', displayName: 'local-cli', role: 'admin' });
 
-export type AuthParts = { accounts: NurseAccounts; sessions: SessionStore; audit: AuditLog; apiToken: ApiToken; limiter: SignInLimiter };
+/** The clinical data's lock (node/vault): a nurse's password opens it, and a session is worth nothing while it is shut. */
+export type DataLock = { isOpen(): boolean; admit(nurseId: string, secret: string): Promise<boolean> };
+
+export type AuthParts = { accounts: NurseAccounts; sessions: SessionStore; audit: AuditLog; apiToken: ApiToken; limiter: SignInLimiter; lock?: DataLock };
 
 /** The post's accounts as the shared sign-in flow sees them. */
-export function nurseSignIn(accounts: NurseAccounts): SignInStore<Nurse> {
+export function nurseSignIn(accounts: NurseAccounts, lock?: DataLock): SignInStore<Nurse> {
   return {
     verify: async (u, s) => {
       const r = await accounts.verify(u, s);
-      return r.ok ? { ok: true, principal: r.nurse } : r;
+      if (!r.ok) return r;
+      // Her password is right, but it opens no slot (re-keyed from the command line since): she cannot see the data.
+      if (lock && !(await lock.admit(r.nurse.id, s))) return { ok: false, reason: 'closed' };
+      return { ok: true, principal: r.nurse };
     },
     knownUsername: (u) => accounts.byUsername(u)?.username,
     current: (id) => {
+      // A session from before a restart: the data closed with the process, so she signs in again to open it.
+      if (lock && !lock.isOpen()) return null;
       const a = accounts.get(id);
       return a && !a.disabled ? { id: a.id, username: a.username, displayName: a.displayName, role: a.role } : null;
     },
@@ -34,7 +42,7 @@ export function nurseSignIn(accounts: NurseAccounts): SignInStore<Nurse> {
 }
 
 export function signInParts(auth: AuthParts): SignInParts<Nurse> {
-  return { store: nurseSignIn(auth.accounts), sessions: auth.sessions, audit: auth.audit, limiter: auth.limiter };
+  return { store: nurseSignIn(auth.accounts, auth.lock), sessions: auth.sessions, audit: auth.audit, limiter: auth.limiter };
 }
 
 /** The nurse a session cookie stands for, if the session is live and the account still enabled. */

@@ -70,13 +70,18 @@ function toDraft(r: Row): CaseDraft {
   };
 }
 
+/** Also run on clinical.sqlite's own connection before it is attached (node/vault/clinical-database.ts). */
+export function migrateCaseDrafts(db: Db): void {
+  migrate(db, 'post-case-drafts', MIGRATIONS);
+}
+
 export type DraftDeps = { db: Db; patients: PatientStore; photos: PhotoSource; recordings: EcgRecordingStore; cases: CaseService; clock: Clock };
 
 export class CaseDrafts {
   private readonly q;
 
   constructor(private readonly d: DraftDeps) {
-    migrate(d.db, 'post-case-drafts', MIGRATIONS);
+    migrateCaseDrafts(d.db);
     this.q = {
       insert: d.db.prepare(`INSERT INTO case_drafts VALUES (@id, @patient_id, '', '', 'routine', NULL, '{}', '[]', '[]', 'draft', @by, @at, @at, NULL)`),
       save: d.db.prepare(`UPDATE case_drafts SET reason = @reason, history = @history, priority = @priority, specialty = @specialty,

@@ -69,18 +69,19 @@ export class PostVault {
 
   /**
    * The first slot makes the data key, with the recovery slot beside it in one
-   * transaction; the recovery key is returned once, to be printed, and never kept.
+   * transaction; the recovery key is returned once, to be printed, and never
+   * kept. Without `recovery` (a first sign-in in the web app, where nobody
+   * could write it down) there is none until `chasqui post recovery-key`.
    */
-  async create(slot: string, secret: string): Promise<{ recoveryKey: Buffer }> {
+  async create(slot: string, secret: string, o: { recovery: boolean } = { recovery: true }): Promise<{ recoveryKey: Buffer | undefined }> {
     if (this.exists()) throw new ChasquiError('CHASQUI_ERR_BAD_REQUEST', 'the post already has its data key');
     const dataKey = newDataKey();
-    const recoveryKey = newRecoveryKey();
+    const recoveryKey = o.recovery ? newRecoveryKey() : undefined;
     const own = await wrapForSecret(dataKey, slot, secret, this.scrypt);
-    const recovery = wrapForRecovery(dataKey, RECOVERY_SLOT, recoveryKey);
     this.db.transaction(() => {
       if (this.exists()) throw new ChasquiError('CHASQUI_ERR_BAD_REQUEST', 'the post already has its data key');
       this.write(own);
-      this.write(recovery);
+      if (recoveryKey) this.write(wrapForRecovery(dataKey, RECOVERY_SLOT, recoveryKey));
     })();
     this.becomeOpen(dataKey);
     return { recoveryKey };

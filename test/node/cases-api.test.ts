@@ -3,7 +3,7 @@ import t from 'tap';
 import { buildPost } from '../../node/post.js';
 import { quietLogger } from '../support/logger.js';
 import { sharedFile, tempDir } from '../support/paths.js';
-import { postConfig } from '../support/stack.js';
+import { TEST_SCRYPT, openVault, postConfig } from '../support/stack.js';
 import { apiAuth } from '../support/api-auth.js';
 import type { Post } from '../../node/post.js';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -24,10 +24,11 @@ function submit(caseId: string, extra: Record<string, unknown> = {}) {
 }
 
 /** A post whose hub is unreachable, torn down (database closed, files removed) with the test. */
-function offlinePost(t: { teardown(fn: () => Promise<void> | void): void }, opts: { maxPageCount?: number; maxBundleBytes?: number } = {}) {
+async function offlinePost(t: { teardown(fn: () => Promise<void> | void): void }, opts: { maxPageCount?: number; maxBundleBytes?: number } = {}) {
   const { dir, cleanup } = tempDir();
   const config = postConfig({ dir, postId: 'post-api', url: 'mqtt://127.0.0.1:1', password: 'x', maxBundleBytes: opts.maxBundleBytes });
-  const post = buildPost({ config, logger: quietLogger(), maxPageCount: opts.maxPageCount });
+  const post = buildPost({ config, logger: quietLogger(), maxPageCount: opts.maxPageCount, scrypt: TEST_SCRYPT });
+  await openVault(post);
   t.teardown(async () => {
     await post.app.close();
     post.db.close();
@@ -37,7 +38,7 @@ function offlinePost(t: { teardown(fn: () => Promise<void> | void): void }, opts
 }
 
 t.test('submit, resubmit, read back; the case waits for the link', async (t) => {
-  const post = offlinePost(t);
+  const post = await offlinePost(t);
   const first = await inject(post, submit('c-1'));
   t.equal(first.statusCode, 201);
   t.match(first.json(), { caseId: 'c-1', status: { state: 'waiting' } });
@@ -52,7 +53,7 @@ t.test('submit, resubmit, read back; the case waits for the link', async (t) => 
 });
 
 t.test('bad requests get a clear error and change nothing', async (t) => {
-  const post = offlinePost(t, { maxBundleBytes: 100_000 });
+  const post = await offlinePost(t, { maxBundleBytes: 100_000 });
   const noPriority = await inject(post, { ...submit('c-2'), payload: { caseId: 'c-2', body: {}, attachments: [] } });
   t.equal(noPriority.statusCode, 400);
   t.equal(noPriority.json().error.code, 'CHASQUI_ERR_BAD_REQUEST');
@@ -68,7 +69,7 @@ t.test('bad requests get a clear error and change nothing', async (t) => {
 });
 
 t.test('a full disk refuses the case whole: HTTP 507, nothing half-written', async (t) => {
-  const post = offlinePost(t);
+  const post = await offlinePost(t);
   // Room for a few more pages than the schema takes, not for a 65 KB ECG.
   const used = post.db.pragma('page_count', { simple: true }) as number;
   post.db.pragma(`max_page_count = ${used + 4}`);
@@ -82,7 +83,7 @@ t.test('a full disk refuses the case whole: HTTP 507, nothing half-written', asy
 });
 
 t.test('the API refuses a request without a session or token', async (t) => {
-  const post = offlinePost(t);
+  const post = await offlinePost(t);
   const res = await post.app.inject(submit('c-anon'));
   t.equal(res.statusCode, 401);
   t.equal(res.json().error.code, 'CHASQUI_ERR_AUTH');

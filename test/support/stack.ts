@@ -61,8 +61,23 @@ export function postConfig(o: { dir: string; postId: string; url: string; passwo
   });
 }
 
-export async function startPost(o: Parameters<typeof postConfig>[0] & { logger?: Logger; clock?: Clock }): Promise<Post> {
-  const post = buildPost({ config: postConfig(o), logger: o.logger ?? quietLogger(), ...(o.clock ? { clock: o.clock } : {}) });
+/** Key slots cheap enough for tests; a real post keeps the default cost. */
+export const TEST_SCRYPT = { N: 2 ** 10, r: 8, p: 1, keyLen: 32 };
+
+/**
+ * Opens a post's vault as a nurse's sign-in would (making its data key the
+ * first time), for tests about what a post does with its data, not about who
+ * opens it: those sign in (test/node/vault).
+ */
+export async function openVault(post: Post): Promise<void> {
+  const slot = 'nurse:test-fixture';
+  if (!post.vault.exists()) await post.vault.create(slot, 'test-fixture-secret', { recovery: false });
+  else if (!(await post.vault.open(slot, 'test-fixture-secret'))) throw new Error('the test fixture\'s slot does not open this post');
+}
+
+export async function startPost(o: Parameters<typeof postConfig>[0] & { logger?: Logger; clock?: Clock; locked?: boolean }): Promise<Post> {
+  const post = buildPost({ config: postConfig(o), logger: o.logger ?? quietLogger(), scrypt: TEST_SCRYPT, ...(o.clock ? { clock: o.clock } : {}) });
+  if (!o.locked) await openVault(post);
   await post.start();
   return post;
 }

@@ -20,7 +20,7 @@ import { PhotoStore } from '../../../node/photos/photo-store.js';
 import { buildPost, type Post } from '../../../node/post.js';
 import { quietLogger } from '../../support/logger.js';
 import { SHARED_DATA, tempDir } from '../../support/paths.js';
-import { postConfig } from '../../support/stack.js';
+import { TEST_SCRYPT, openVault, postConfig } from '../../support/stack.js';
 
 export const NURSE: Nurse = { id: 'n1', username: 'rosa', displayName: 'Rosa Condori', role: 'nurse' };
 
@@ -43,7 +43,8 @@ export async function nurseApp(t: { teardown(fn: () => Promise<void> | void): vo
   // Each reading moves a second on, so "newest first" is well defined.
   let now = Date.parse('2026-11-23T10:00:00Z');
   const clock = { now: () => (now += 1000), advance: (ms: number) => void (now += ms) };
-  const post = buildPost({ config: postConfig({ dir, postId: 'post-pages', url: 'mqtt://127.0.0.1:1', password: 'x', link: { chunkSize: 1024 } }), logger: quietLogger(), clock });
+  const post = buildPost({ config: postConfig({ dir, postId: 'post-pages', url: 'mqtt://127.0.0.1:1', password: 'x', link: { chunkSize: 1024 } }), logger: quietLogger(), clock, scrypt: TEST_SCRYPT });
+  await openVault(post);
   const patients = new PatientStore(post.db);
   const photos = new PhotoStore(post.db);
   const drafts = new CaseDrafts({ db: post.db, patients, photos, recordings: post.recordings, cases: post.cases, clock });

@@ -12,14 +12,15 @@ import { readEcgFile } from '../../../firmware-bridge/ecg/ecg-files.js';
 import { encodeEcg } from '../../../protocol/ecg-codec.js';
 import { quietLogger } from '../../support/logger.js';
 import { SHARED_DATA, sharedFile, tempDir } from '../../support/paths.js';
-import { postConfig } from '../../support/stack.js';
+import { TEST_SCRYPT, openVault, postConfig } from '../../support/stack.js';
 
 const nurse: Nurse = { id: 'n1', username: 'rosa', displayName: 'Rosa Condori', role: 'nurse' };
 const NOW = Date.parse('2026-11-23T10:00:00Z');
 
-function setup(t: { teardown(fn: () => Promise<void> | void): void }) {
+async function setup(t: { teardown(fn: () => Promise<void> | void): void }) {
   const { dir, cleanup } = tempDir();
-  const post = buildPost({ config: postConfig({ dir, postId: 'post-drafts', url: 'mqtt://127.0.0.1:1', password: 'x' }), logger: quietLogger(), clock: { now: () => NOW } });
+  const post = buildPost({ config: postConfig({ dir, postId: 'post-drafts', url: 'mqtt://127.0.0.1:1', password: 'x' }), logger: quietLogger(), clock: { now: () => NOW }, scrypt: TEST_SCRYPT });
+  await openVault(post);
   t.teardown(async () => {
     await post.app.close();
     post.db.close();
@@ -38,7 +39,7 @@ function setup(t: { teardown(fn: () => Promise<void> | void): void }) {
 const fields = { reason: 'Dolor torácico desde ayer', history: 'Hipertensa', priority: 'urgent' as const, specialty: 'cardiology' as const, vitals: { systolic: '160', diastolic: '95', spo2: '85', temperature: '37,5' } };
 
 t.test('sending twice (double click, retried request) makes one case', async (t) => {
-  const { post, drafts, patient } = setup(t);
+  const { post, drafts, patient } = await setup(t);
   const draft = drafts.create(patient.id, nurse);
   t.equal(draft.state, 'draft');
   t.ok(drafts.save(draft.id, fields));
@@ -57,7 +58,7 @@ t.test('sending twice (double click, retried request) makes one case', async (t)
 });
 
 t.test('a case queued but not yet marked (crash in between) is found, not made again', async (t) => {
-  const { post, drafts, patient } = setup(t);
+  const { post, drafts, patient } = await setup(t);
   const draft = drafts.create(patient.id, nurse);
   drafts.save(draft.id, fields);
   post.cases.submit({ caseId: draft.id, priority: 'routine', body: { reason: 'earlier' }, attachments: [] });
@@ -68,7 +69,7 @@ t.test('a case queued but not yet marked (crash in between) is found, not made a
 });
 
 t.test('the bundle carries the demographics, vitals with flags, the photo and the ECG', async (t) => {
-  const { post, photos, drafts, patient } = setup(t);
+  const { post, photos, drafts, patient } = await setup(t);
   const draft = drafts.create(patient.id, nurse);
   drafts.save(draft.id, fields);
   const photo = photos.add(await preparePhoto(sharedFile('photos/Sumo_Museum.jpg'), { name: 'Sumo_Museum.jpg' }), { name: 'Sumo_Museum.jpg', now: new Date(NOW) });
@@ -99,7 +100,7 @@ t.test('the bundle carries the demographics, vitals with flags, the photo and th
 });
 
 t.test('what cannot be sent is refused with a reason the UI translates, and nothing is queued', async (t) => {
-  const { post, drafts, patient } = setup(t);
+  const { post, drafts, patient } = await setup(t);
   const draft = drafts.create(patient.id, nurse);
   t.throws(() => drafts.send(draft.id, nurse), { code: 'CHASQUI_ERR_BAD_REQUEST', details: { reason: 'cases.error.noReason' } });
   drafts.save(draft.id, { ...fields, vitals: { spo2: '101' } });

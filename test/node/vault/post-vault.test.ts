@@ -22,7 +22,7 @@ t.test('the first nurse makes the key; her secret and the recovery key open it a
   const file = join(t.testdir(), 'post.sqlite');
   const first = vaultAt(file);
   t.notOk(first.exists());
-  const { recoveryKey } = await first.create(nurseSlot('n1'), 'ucayali-2026');
+  const recoveryKey = (await first.create(nurseSlot("n1"), "ucayali-2026")).recoveryKey!;
   const key = first.dataKey();
   t.equal(key.length, 32);
   t.same(first.slotNames(), [nurseSlot('n1'), RECOVERY_SLOT]);

@@ -37,6 +37,7 @@ async function runChaos(t: Test, hub: Hub, dir: string, { password, hubIdentity 
     await post.kill();
     await link.stop();
   });
+  await post.addNurse('rosa', 'ucayali-2026');
   await post.start();
 
   const killer = (async () => {

@@ -3,6 +3,8 @@
  * with SIGKILL mid-write, as a power cut would, and start it again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { nurseCommand } from '../../cli/nurse-commands.js';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PostConfig } from '../../node/config.js';
@@ -14,6 +16,7 @@ export class PostProcess {
   private readonly configFile: string;
   readonly url: string;
   kills = 0;
+  private nurse: { username: string; secret: string } | undefined;
 
   constructor(private readonly config: PostConfig, private readonly dir: string) {
     this.configFile = join(dir, `${config.postId}.json`);
@@ -21,7 +24,31 @@ export class PostProcess {
     this.url = `http://${config.http.host}:${config.http.port}`;
   }
 
-  async start(): Promise<void> {
+  /**
+   * A nurse account made with the command line (the post's first, so it also makes the data key);
+   * from then on every start signs her in, as the first nurse at work after a power cut would.
+   */
+  async addNurse(username: string, secret: string): Promise<void> {
+    const sink = { write: () => true } as unknown as NodeJS.WritableStream;
+    const code = await nurseCommand(['add', username, '--name', username, '--config', this.configFile], {
+      stdin: Readable.from([`${secret}\n`]), stdout: sink as never, stderr: sink as never, env: {},
+    });
+    if (code !== 0) throw new Error(`nurse add exited ${code}`);
+    this.nurse = { username, secret };
+  }
+
+  /** The sign-in form, as her browser posts it. */
+  async signIn(): Promise<void> {
+    const { username, secret } = this.nurse!;
+    const res = await fetch(`${this.url}/entrar`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: this.url },
+      body: new URLSearchParams({ username, secret, volver: '/' }).toString(),
+    });
+    if (res.status !== 303) throw new Error(`sign-in answered ${res.status}`);
+  }
+
+  /** signIn false: as after a power cut with nobody at the post yet. */
+  async start(o: { signIn?: boolean } = {}): Promise<void> {
     const logFile = join(this.dir, `${this.config.postId}.log`);
     const log = createWriteStream(logFile, { flags: 'a' });
     // The test runner's loaders (NODE_OPTIONS) are not the appliance's; start it as systemd would.
@@ -35,6 +62,7 @@ export class PostProcess {
       const tail = readFileSync(logFile, 'utf8').split('\n').slice(-5).join('\n');
       throw new Error(`${err.message}; exit ${child.exitCode}; log:\n${tail}`);
     });
+    if (this.nurse && o.signIn !== false) await this.signIn();
   }
 
   /** SIGKILL: no shutdown handler runs, whatever was being written is cut. */

@@ -7,6 +7,7 @@
  * slots, the access log. Both use a rollback journal, so a transaction that
  * touches both (a case queued with its bundle) commits atomically.
  */
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { attachDatabase, openDatabase, type Db } from '../../lib/sqlite.js';
 
@@ -17,6 +18,7 @@ export const CLINICAL_SCHEMA = 'clinical';
 export function attachClinical(db: Db, dataDir: string, dataKey: Buffer, migrateAll: (own: Db) => void): void {
   const file = join(dataDir, CLINICAL_FILE);
   const own = openDatabase(file, { key: dataKey, journal: 'delete' });
+  chmodSync(file, 0o600);
   try {
     migrateAll(own);
   } finally {

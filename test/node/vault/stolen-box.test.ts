@@ -74,6 +74,7 @@ t.test('a stolen post gives nothing away; a sign-in gives everything back', asyn
   const photoBits = [stored.subarray(1000, 1064), stored.subarray(Math.floor(stored.length / 2), Math.floor(stored.length / 2) + 64)];
   const files = [...filesUnder(config.dataDir), configFile];
   t.ok(files.some((f) => f.endsWith('clinical.sqlite')) && files.some((f) => f.endsWith('post.sqlite')), `searched ${files.length} files`);
+  for (const f of files.filter((x) => x.endsWith('.sqlite'))) t.equal(statSync(f).mode & 0o077, 0, `${f.slice(dir.length)} is the service's alone`);
   for (const f of files) {
     const bytes = readFileSync(f);
     for (const s of secrets) t.notOk(bytes.includes(s) || bytes.includes(Buffer.from(s, 'utf16le')), `"${s}" not in ${f.slice(dir.length)}`);

@@ -91,7 +91,7 @@ export function buildPost(deps: PostDeps): Post {
   const log = logger.child({ mod: 'post', postId: config.postId });
   const db = openPostDatabase(config.dataDir, { maxPageCount: deps.maxPageCount });
   const vault = new PostVault(db, clock, deps.scrypt);
-  const held = new SealedArrivals(db, clock);
+  const held = new SealedArrivals(db, clock, vault);
   let clinical: ClinicalServices | undefined;
   const live = (): ClinicalServices => clinical ?? throwLocked();
   const open = <K extends Exclude<keyof ClinicalServices, 'accept'>>(k: K): ClinicalServices[K] => whenOpen(k, () => clinical?.[k]);

@@ -5,15 +5,20 @@
  * after a nurse (or the recovery key) opened it, so a box stopped and stolen
  * holds the key only wrapped.
  */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import { ChasquiError } from '../../lib/errors.js';
 import { migrate, type Db } from '../../lib/sqlite.js';
 import { DEFAULT_SCRYPT, type ScryptParams } from '../../lib/auth/secret-hash.js';
 import { newDataKey, unwrap, wrapForRecovery, wrapForSecret, type KeySlot } from './key-slots.js';
 import { newRecoveryKey } from './recovery-key.js';
+import { newHeldKeyPair } from './held-envelope.js';
 
 export const RECOVERY_SLOT = 'recovery';
 export const nurseSlot = (accountId: string): string => `nurse:${accountId}`;
+
+type HeldRow = { public: Buffer; iv: Buffer; wrapped: Buffer; tag: Buffer };
+const HELD_AAD = Buffer.from('chasqui-held-key-v1');
 
 type Row = { name: string; kdf: KeySlot['kdf']; salt: Buffer; params: string; iv: Buffer; wrapped: Buffer; tag: Buffer };
 
@@ -25,7 +30,8 @@ export class PostVault {
   constructor(private readonly db: Db, private readonly clock: Clock, private readonly scrypt: ScryptParams = DEFAULT_SCRYPT) {
     migrate(db, 'post-vault', [`CREATE TABLE vault_slots (
       name TEXT PRIMARY KEY, kdf TEXT NOT NULL CHECK (kdf IN ('scrypt', 'recovery')), salt BLOB NOT NULL, params TEXT NOT NULL,
-      iv BLOB NOT NULL, wrapped BLOB NOT NULL, tag BLOB NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;`]);
+      iv BLOB NOT NULL, wrapped BLOB NOT NULL, tag BLOB NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;`,
+    `CREATE TABLE vault_held_key (one INTEGER PRIMARY KEY CHECK (one = 1), public BLOB NOT NULL, iv BLOB NOT NULL, wrapped BLOB NOT NULL, tag BLOB NOT NULL);`]);
     this.q = {
       get: db.prepare('SELECT * FROM vault_slots WHERE name = ?'),
       count: db.prepare('SELECT count(*) FROM vault_slots').pluck(),
@@ -35,6 +41,8 @@ export class PostVault {
         ON CONFLICT(name) DO UPDATE SET kdf = excluded.kdf, salt = excluded.salt, params = excluded.params,
           iv = excluded.iv, wrapped = excluded.wrapped, tag = excluded.tag, created_at = excluded.created_at`),
       drop: db.prepare('DELETE FROM vault_slots WHERE name = ?'),
+      held: db.prepare('SELECT public, iv, wrapped, tag FROM vault_held_key WHERE one = 1'),
+      putHeld: db.prepare('INSERT OR IGNORE INTO vault_held_key (one, public, iv, wrapped, tag) VALUES (1, ?, ?, ?, ?)'),
     };
   }
 
@@ -110,9 +118,33 @@ export class PostVault {
     return recoveryKey;
   }
 
+  /** The key what arrives while locked is enveloped to (held-envelope.ts); undefined until the vault first opened. */
+  heldPublicKey(): Buffer | undefined {
+    return (this.q.held.get() as HeldRow | undefined)?.public;
+  }
+
+  heldPrivateKey(): Buffer {
+    const row = this.q.held.get() as HeldRow | undefined;
+    if (!row) throw new ChasquiError('CHASQUI_ERR_STORE', 'the vault has no key for held arrivals');
+    const d = createDecipheriv('aes-256-gcm', this.dataKey(), row.iv);
+    d.setAAD(HELD_AAD);
+    d.setAuthTag(row.tag);
+    return Buffer.concat([d.update(row.wrapped), d.final()]);
+  }
+
   removeSlot(slot: string): void {
     if (slot === RECOVERY_SLOT) throw new ChasquiError('CHASQUI_ERR_BAD_REQUEST', 'the recovery slot is replaced, never removed');
     this.q.drop.run(slot);
+  }
+
+  private ensureHeldKey(dataKey: Buffer): void {
+    if (this.q.held.get()) return;
+    const pair = newHeldKeyPair();
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', dataKey, iv);
+    c.setAAD(HELD_AAD);
+    const wrapped = Buffer.concat([c.update(pair.privateDer), c.final()]);
+    this.q.putHeld.run(pair.publicDer, iv, wrapped, c.getAuthTag());
   }
 
   private write(s: KeySlot): void {
@@ -126,6 +158,7 @@ export class PostVault {
       return;
     }
     this.key = dataKey;
+    this.ensureHeldKey(dataKey);
     for (const fn of this.opened) fn(dataKey);
   }
 }

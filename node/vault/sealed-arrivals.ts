@@ -1,6 +1,7 @@
 /**
  * What the hub sent while the post's data was locked: kept as it came,
- * sealed to the post, in the post's plain database (a thief reads ciphertext),
+ * sealed to the post, and enveloped once more to a key only the open vault
+ * holds (held-envelope.ts), in the post's plain database,
  * acknowledged to the hub so it stops resending, and opened when a nurse
  * signs in. Opening a bundle and forgetting it are one transaction with
  * what it stores, so each is opened exactly once, power cut or not.
@@ -9,21 +10,25 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock.js';
 import { fromStoreError, isChasquiError, isTransientStoreError } from '../../lib/errors.js';
 import { migrate, type Db } from '../../lib/sqlite.js';
+import { envelope, openEnvelope } from './held-envelope.js';
 
 export const HELD_RECEIPT = 'post:held-sealed';
 
-type Held = { peer: string; id: string; kind: number; sealed: Buffer };
+type Held = { peer: string; id: string; kind: number; sealed: Buffer; enveloped: number };
+
+/** The vault's side of it: the public key to envelope to (none before the vault first opened), and its private half once open. */
+export type HeldKeys = { heldPublicKey(): Buffer | undefined; heldPrivateKey(): Buffer };
 
 export class SealedArrivals {
   private readonly q;
 
-  constructor(private readonly db: Db, private readonly clock: Clock) {
+  constructor(private readonly db: Db, private readonly clock: Clock, private readonly keys: HeldKeys) {
     migrate(db, 'post-sealed-arrivals', [`CREATE TABLE sealed_arrivals (
       seq INTEGER PRIMARY KEY, peer TEXT NOT NULL, id TEXT NOT NULL, kind INTEGER NOT NULL, sealed BLOB NOT NULL,
-      received_at INTEGER NOT NULL, UNIQUE (peer, id));`]);
+      enveloped INTEGER NOT NULL, received_at INTEGER NOT NULL, UNIQUE (peer, id));`]);
     this.q = {
-      hold: db.prepare('INSERT OR IGNORE INTO sealed_arrivals (peer, id, kind, sealed, received_at) VALUES (?, ?, ?, ?, ?)'),
-      next: db.prepare('SELECT peer, id, kind, sealed FROM sealed_arrivals ORDER BY seq LIMIT 1'),
+      hold: db.prepare('INSERT OR IGNORE INTO sealed_arrivals (peer, id, kind, sealed, enveloped, received_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      next: db.prepare('SELECT peer, id, kind, sealed, enveloped FROM sealed_arrivals ORDER BY seq LIMIT 1'),
       drop: db.prepare('DELETE FROM sealed_arrivals WHERE peer = ? AND id = ?'),
       count: db.prepare('SELECT count(*) FROM sealed_arrivals').pluck(),
     };
@@ -31,7 +36,9 @@ export class SealedArrivals {
 
   /** Inside the relay's completion transaction. */
   hold(peer: string, kind: number, sealed: Buffer, id: string): string {
-    this.q.hold.run(peer, id, kind, sealed, this.clock.now());
+    // Before the vault ever opened there is no key to envelope to, and nothing clinical on the box yet either.
+    const pub = this.keys.heldPublicKey();
+    this.q.hold.run(peer, id, kind, pub ? envelope(pub, sealed) : sealed, pub ? 1 : 0, this.clock.now());
     return HELD_RECEIPT;
   }
 
@@ -52,7 +59,7 @@ export class SealedArrivals {
       if (!h) return done;
       try {
         this.db.transaction(() => {
-          openAndAccept(h.peer, h.kind, h.sealed, h.id);
+          openAndAccept(h.peer, h.kind, h.enveloped ? openEnvelope(this.keys.heldPrivateKey(), h.sealed) : h.sealed, h.id);
           this.q.drop.run(h.peer, h.id);
         })();
         done.opened++;

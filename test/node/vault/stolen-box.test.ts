@@ -104,6 +104,7 @@ t.test('a stolen post gives nothing away; a sign-in gives everything back', asyn
   await waitFor(() => again.held.count() === 1 || undefined, { what: 'the question kept sealed while locked' });
   await waitFor(() => hub.threads.thread('posta-iparia', caseId).find((m) => m.id === late.id)?.deliveredAt, { what: 'delivered: the hub stops resending' });
   t.notOk(readFileSync(join(config.dataDir, 'post.sqlite')).includes(LATE), 'held as it came: sealed');
+  t.same(again.db.prepare('SELECT enveloped FROM sealed_arrivals').pluck().all(), [1], 'and enveloped to the vault: the post\'s own identity key, on the disk, does not open it');
 
   t.equal((await signIn(again, { ...NURSE, secret: 'ucayali-2025' })).status, 200, 'a wrong password opens nothing');
   t.notOk(again.vault.isOpen());

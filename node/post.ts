@@ -3,12 +3,15 @@
  * the relay toward the hub, the case service and the HTTP app; start() opens
  * the link and the port; stop() closes both. main.ts and the tests share it.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { ChasquiError } from '../lib/errors.js';
 import { installErrorHandler } from '../lib/http-errors.js';
+import { prepareWebTls } from '../lib/tls/web-tls.js';
+import { certificateRoute } from '../lib/web/certificate-route.js';
+import { webServer } from '../lib/web/web-server.js';
 import type { Logger } from '../lib/logger.js';
 import { openDatabase, type Db } from '../lib/sqlite.js';
 import { downTopic, upTopic } from '../protocol/topics.js';
@@ -71,6 +74,9 @@ export function buildPost(deps: PostDeps): Post {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const log = logger.child({ mod: 'post', postId: config.postId });
+  // HTTPS when the nurse app is reached beyond the box (lib/tls/web-tls.ts); a bad certificate stops the build here, before anything is opened.
+  const web = prepareWebTls('post', config.http, config.dataDir);
+  for (const w of web.warnings) log.warn({ tls: 'web' }, w);
   const db = openDatabase(join(config.dataDir, 'post.sqlite'), { maxPageCount: deps.maxPageCount });
   const store = new PostCaseStore(db);
   // Cases are sealed to the hub's keys and what comes down must be signed with them (README.md#trust).
@@ -124,10 +130,12 @@ export function buildPost(deps: PostDeps): Post {
   });
 
   // Base64 inflates by 4/3; leave room for the JSON around it.
-  const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger, bodyLimit: Math.ceil(config.maxBundleBytes * 1.4) + 65536 });
+  const app = webServer(web, { loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger, bodyLimit: Math.ceil(config.maxBundleBytes * 1.4) + 65536 });
   installErrorHandler(app);
-  void app.register(appPlugin, { timeZone: config.region.timeZone });
-  const auth = registerAuth(app, { db, clock, dataDir: config.dataDir, logger: log });
+  const https = web.https !== undefined;
+  void app.register(appPlugin, { timeZone: config.region.timeZone, https });
+  const auth = registerAuth(app, { db, clock, dataDir: config.dataDir, logger: log, cookieSecure: https });
+  if (web.der) certificateRoute(app, web.der, `chasqui-${config.postId}.crt`);
   const auditShipping = new AuditShipping({
     db, audit: auth.audit, relay, clock, logger: log.child({ mod: 'audit' }), postId: config.postId, peer: HUB_PEER,
     maxBundleBytes: config.maxBundleBytes, options: config.audit,
@@ -155,6 +163,7 @@ export function buildPost(deps: PostDeps): Post {
     config, db, relay, cases, store, recordings, threads, patients, drafts, submissions, auth, auditShipping, app,
     connected: () => carrier.isConnected,
     async start() {
+      if (web.certificate) log.info({ cert: web.certificate.certFile, fingerprint256: web.certificate.fingerprint256, created: web.certificate.created }, 'post web certificate');
       heartbeat.start();
       await relay.start();
       auditShipping.start();

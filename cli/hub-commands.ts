@@ -14,6 +14,7 @@ import { mosquittoAclFile, mosquittoConf } from '../hub/broker/mosquitto-files.j
 import { PostRegistry } from '../hub/posts/post-registry.js';
 import { defaultHubTlsFiles, ensureHubCertificate, type HubCertificate, type HubTlsFiles } from '../hub/tls/hub-certificate.js';
 import { hubTls } from '../hub/tls/hub-tls.js';
+import { certificateReport, ensureWebCertificate } from '../lib/tls/web-tls.js';
 import { hubUserCommand } from './hub-user-commands.js';
 import { databaseAnswers, runUntilSignal, systemdSupervisor } from './lifecycle.js';
 
@@ -38,6 +39,7 @@ export async function hubCommand(argv: string[]): Promise<number> {
   if (sub === 'add-post') return addPost(config, arg, { name: values.name?.[0], password: values.password, identity: values.identity, reinstate: values.reinstate });
   if (sub === 'post-identity') return postIdentity(config, arg, positionals[2]);
   if (sub === 'identity') return printHubIdentity(config);
+  if (sub === 'certificate') return printWebCertificate(config, values.force === true);
   if (sub === 'revoke-post') return revokePost(config, arg);
   if (sub === 'mosquitto-files') return writeMosquittoFiles(config, arg);
   if (sub !== undefined) throw new ChasquiError('CHASQUI_ERR_USAGE', `unknown hub command "${sub}"`);
@@ -65,8 +67,17 @@ function init(config: HubConfig, o: { names: string[]; ips: string[]; force: boo
     `each post pins this certificate: scripts/provision-post.sh ... --hub-ca ${cert.certFile}`,
     `hub keys (posts seal to them and check what the hub signs): ${formatPublicIdentity(id)}`,
     `keys fingerprint: ${fingerprint(id)}; each post gets them with provision-post.sh ... --hub-identity LINE`,
+    // The specialists' app's own certificate; --force is for the broker's, so a phone's installed one is kept.
+    ...certificateReport('hub', ensureWebCertificate('hub', config.http, config.dataDir), config.http),
     '',
   ].join('\n'));
+  return 0;
+}
+
+/** The certificate specialists' phones and browsers install to trust the hub's web app (README.md#how-a-phone-trusts-the-post). */
+function printWebCertificate(config: HubConfig, force: boolean): number {
+  const cert = ensureWebCertificate('hub', config.http, config.dataDir, { force });
+  process.stdout.write(`${certificateReport('hub', cert, config.http).join('\n')}\n`);
   return 0;
 }
 

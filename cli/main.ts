@@ -20,7 +20,9 @@ Usage:
   chasqui hub [--config FILE]                  run the regional hub (broker, ingest, API)
   chasqui hub init [--name DNS]... [--ip IP]... [--force]
                                                make the hub's TLS key and certificate (kept if present);
-                                               prints the SHA-256 fingerprint posts pin
+                                               prints the SHA-256 fingerprint posts pin; also the web certificate
+  chasqui hub certificate [--force]            the specialists' app's HTTPS certificate (made if absent): its
+                                               SHA-256 fingerprint and files (PEM, and the .crt a phone installs)
   chasqui hub add-post ID [--name NAME] [--identity POST-KEYS] [--reinstate]
                                                register a post, or re-key it (its open sessions are cut);
                                                --reinstate registers a revoked id again
@@ -30,6 +32,9 @@ Usage:
   chasqui hub mosquitto-files DIR              write passwd, acl and mosquitto.conf for an external Mosquitto
   chasqui post [--config FILE]                 run the post appliance
   chasqui post identity [--config FILE]        print this post's public keys, for the hub
+  chasqui post certificate [--config FILE] [--force]
+                                               the nurse app's HTTPS certificate (made if absent): its SHA-256
+                                               fingerprint for the box's label and files (PEM, and the .crt a phone installs)
   chasqui post submit [--config FILE | --url URL --token-file FILE] [--urgent] [--reason TEXT] [--case-id ID] FILE...
                                                submit a case with FILEs attached to a running post
   chasqui post status [--config FILE | --url URL --token-file FILE]

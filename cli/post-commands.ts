@@ -11,6 +11,8 @@ import { PostConfigSchema, type PostConfig } from '../node/config.js';
 import { identityText } from '../protocol/identity.js';
 import { loadOrCreateIdentity } from '../relay/identity-file.js';
 import { buildPost } from '../node/post.js';
+import { certificateReport, ensureWebCertificate, webTlsEnabled, webTlsFiles } from '../lib/tls/web-tls.js';
+import { callPost, type ApiAnswer, type PostApi } from './post-api.js';
 import { databaseAnswers, runUntilSignal, systemdSupervisor } from './lifecycle.js';
 import { nurseCommand } from './nurse-commands.js';
 
@@ -32,16 +34,17 @@ export async function postCommand(argv: string[]): Promise<number> {
     options: {
       config: { type: 'string' }, url: { type: 'string' },
       urgent: { type: 'boolean', default: false }, reason: { type: 'string', default: '' }, 'case-id': { type: 'string' },
-      'token-file': { type: 'string' },
+      'token-file': { type: 'string' }, force: { type: 'boolean', default: false },
     },
   });
   const [sub, ...files] = positionals;
   if (sub === 'submit' || sub === 'status') {
-    const api = { url: postUrl(values.url, values.config), token: readApiTokenFile(tokenFile(values['token-file'], values.config)) };
+    const api = { ...postUrl(values.url, values.config), token: readApiTokenFile(tokenFile(values['token-file'], values.config)) };
     return sub === 'submit' ? submit(api, files, values.urgent!, values.reason!, values['case-id']) : status(api);
   }
   const config = loadConfig(PostConfigSchema, { file: values.config ?? process.env.CHASQUI_CONFIG, env: process.env });
   if (sub === 'identity') return printIdentity(config);
+  if (sub === 'certificate') return printCertificate(config, values.force!);
   if (sub !== undefined) throw new ChasquiError('CHASQUI_ERR_USAGE', `unknown post command "${sub}"`);
   const logger = createLogger({ name: 'chasqui-post', level: config.logLevel });
   const post = buildPost({ config, logger });
@@ -58,6 +61,16 @@ function printIdentity(config: PostConfig): number {
   return 0;
 }
 
+/**
+ * The certificate phones install to trust the nurse app (README.md#how-a-phone-trusts-the-post):
+ * made if absent (provisioning runs this), its fingerprint for the box's label.
+ */
+function printCertificate(config: PostConfig, force: boolean): number {
+  const cert = ensureWebCertificate('post', config.http, config.dataDir, { force });
+  process.stdout.write(`${certificateReport('post', cert, config.http).join('\n')}\n`);
+  return 0;
+}
+
 /** The post's default dataDir is ./data/post; with --config, the dataDir that config names. */
 export const DEFAULT_TOKEN_FILE = `./data/post/${API_TOKEN_FILE}`;
 
@@ -67,38 +80,41 @@ export function tokenFile(explicit: string | undefined, configFile: string | und
   return join(loadConfig(PostConfigSchema, { file: configFile, env: process.env }).dataDir, API_TOKEN_FILE);
 }
 
-/** --url, else where the post of --config listens (a post listening on every address answers on loopback too). */
-export function postUrl(explicit: string | undefined, configFile: string | undefined): string {
-  if (explicit) return explicit;
-  if (!configFile) return 'http://127.0.0.1:8080';
-  const { http } = loadConfig(PostConfigSchema, { file: configFile, env: process.env });
+/**
+ * --url, else where the post of --config listens (a post listening on every address answers on loopback too),
+ * over HTTPS when it serves HTTPS, trusting its own certificate.
+ */
+export function postUrl(explicit: string | undefined, configFile: string | undefined): { url: string; ca?: string } {
+  const config = configFile ? loadConfig(PostConfigSchema, { file: configFile, env: process.env }) : undefined;
+  const ca = config && webTlsEnabled(config.http) ? (config.http.tls.cert ?? webTlsFiles(config.dataDir).certFile) : undefined;
+  if (explicit) return { url: explicit, ...(ca ? { ca } : {}) };
+  if (!config) return { url: 'http://127.0.0.1:8080' };
+  const { http } = config;
   const host = http.host === '0.0.0.0' || http.host === '::' ? '127.0.0.1' : http.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
+  return { url: `${ca ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${http.port}`, ...(ca ? { ca } : {}) };
 }
 
-type Api = { url: string; token: string };
+type ApiError = { error?: { code: string; message: string } };
 
-function failed(json: { error?: { code: string; message: string } }, res: Response): number {
-  process.stderr.write(`chasqui: ${json.error?.code ?? `HTTP ${res.status}`}: ${json.error?.message ?? res.statusText}\n`);
+function failed(res: ApiAnswer): number {
+  const { error } = res.json as ApiError;
+  process.stderr.write(`chasqui: ${error?.code ?? `HTTP ${res.status}`}: ${error?.message ?? res.statusText}\n`);
   return 1;
 }
 
-async function submit(api: Api, files: string[], urgent: boolean, reason: string, caseId?: string): Promise<number> {
+async function submit(api: PostApi, files: string[], urgent: boolean, reason: string, caseId?: string): Promise<number> {
   const attachments = files.map((f) => ({ name: basename(f), mediaType: mediaTypeOf(f), dataBase64: readFileSync(f).toString('base64') }));
-  const res = await fetch(`${api.url}/api/cases`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${api.token}` },
-    body: JSON.stringify({ caseId: caseId ?? randomUUID(), priority: urgent ? 'urgent' : 'routine', body: { reason }, attachments }),
-  });
-  const json = (await res.json()) as { caseId?: string; status?: { state: string }; error?: { code: string; message: string } };
-  if (!res.ok) return failed(json, res);
+  const res = await callPost(api, 'POST', '/api/cases', { caseId: caseId ?? randomUUID(), priority: urgent ? 'urgent' : 'routine', body: { reason }, attachments });
+  if (!res.ok) return failed(res);
+  const json = res.json as { caseId?: string; status?: { state: string } };
   process.stdout.write(`case ${json.caseId}: ${json.status?.state}\n`);
   return 0;
 }
 
-async function status(api: Api): Promise<number> {
-  const res = await fetch(`${api.url}/api/cases`, { headers: { authorization: `Bearer ${api.token}` } });
-  const json = (await res.json()) as { cases?: Array<{ caseId: string; priority: string; bundleSize: number; status: { state: string; percent: number } }>; error?: { code: string; message: string } };
-  if (!res.ok || !json.cases) return failed(json, res);
+async function status(api: PostApi): Promise<number> {
+  const res = await callPost(api, 'GET', '/api/cases');
+  const json = res.json as { cases?: Array<{ caseId: string; priority: string; bundleSize: number; status: { state: string; percent: number } }> };
+  if (!res.ok || !json.cases) return failed(res);
   const { cases } = json;
   for (const c of cases) {
     process.stdout.write(`${c.caseId}  ${c.priority.padEnd(7)}  ${String(c.bundleSize).padStart(9)} B  ${c.status.state} ${c.status.percent}%\n`);

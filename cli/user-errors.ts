@@ -32,10 +32,10 @@ function fileProblem(e: SystemError): ChasquiError | undefined {
   }
 }
 
-/** fetch() fails with a TypeError whose cause is the socket's error. */
+/** fetch() fails with a TypeError whose cause is the socket's error; node:http(s) (cli/post-api.ts) with the socket's error itself. */
 function connectionProblem(e: Error): ChasquiError | undefined {
-  const cause = e.cause as SystemError | undefined;
-  if (!(e instanceof TypeError) || !cause?.code) return undefined;
+  const cause = (e instanceof TypeError ? e.cause : e) as SystemError | undefined;
+  if (!cause?.code || !cause.syscall) return undefined;
   if (!['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT'].includes(cause.code)) return undefined;
   const where = cause.address ? `${cause.address}${cause.port ? `:${cause.port}` : ''}` : 'that address';
   return new ChasquiError('CHASQUI_ERR_NOT_FOUND', `nothing answers at ${where} (${cause.code}): is the service running, and is --url (or --config) the right one?`);
@@ -48,7 +48,7 @@ export function userError(err: unknown): ChasquiError | undefined {
   const e = err as SystemError;
   // node:util parseArgs: an unknown flag, a flag without its value, a stray argument.
   if (e.code?.startsWith('ERR_PARSE_ARGS_')) return new ChasquiError('CHASQUI_ERR_USAGE', `${e.message} (${HELP})`);
-  if (e.syscall && e.code) return fileProblem(e);
+  if (e.syscall && e.code) return fileProblem(e) ?? connectionProblem(e);
   return connectionProblem(e);
 }
 

@@ -6,11 +6,14 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { ChasquiError } from '../lib/errors.js';
 import { installErrorHandler } from '../lib/http-errors.js';
+import { prepareWebTls } from '../lib/tls/web-tls.js';
+import { certificateRoute } from '../lib/web/certificate-route.js';
+import { webServer } from '../lib/web/web-server.js';
 import type { Logger } from '../lib/logger.js';
 import { openDatabase, type Db } from '../lib/sqlite.js';
 import { buildBundle, type AttachmentInput } from '../protocol/bundle.js';
@@ -112,6 +115,9 @@ export function buildHub(deps: HubDeps): Hub {
   const cie10 = deps.cie10 ?? loadCie10();
   // Before the database opens: a refused link setting throws here and leaves nothing open.
   const tls = hubTls(config);
+  // HTTPS when the specialists' app is reached beyond the machine (lib/tls/web-tls.ts); a bad certificate stops the build here, before anything is opened.
+  const web = prepareWebTls('hub', config.http, config.dataDir);
+  for (const w of web.warnings) log.warn({ tls: 'web' }, w);
   const db = openDatabase(join(config.dataDir, 'hub.sqlite'), { maxPageCount: deps.maxPageCount });
   const posts = new PostRegistry(db, clock);
   const identity = loadOrCreateIdentity(config.dataDir, HUB_IDENTITY_NAME);
@@ -199,10 +205,12 @@ export function buildHub(deps: HubDeps): Hub {
     return { id: relay.enqueue({ peer: postId, kind: TransferKind[msg.kind], priority: Priority[priority], bytes: bundle.bytes }).id };
   };
 
-  const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger });
+  const app = webServer(web, { loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger });
   installErrorHandler(app);
-  void app.register(hubAppPlugin, { timeZone: config.region.timeZone });
-  const auth = registerHubAuth(app, { db, clock, logger: log });
+  const https = web.https !== undefined;
+  void app.register(hubAppPlugin, { timeZone: config.region.timeZone, https });
+  const auth = registerHubAuth(app, { db, clock, logger: log, cookieSecure: https });
+  if (web.der) certificateRoute(app, web.der, 'chasqui-hub.crt');
   const sendCounterReference = counterReferenceSender({
     db, cases, threads, clock, cie10, sendToPost, onAnswered: (postId, caseId, at) => router.answered(postId, caseId, at),
   });
@@ -224,6 +232,7 @@ export function buildHub(deps: HubDeps): Hub {
     async start() {
       const cert = tls.prepare();
       if (cert) log.info({ cert: cert.certFile, fingerprint256: cert.fingerprint256, created: cert.created }, 'hub TLS certificate');
+      if (web.certificate) log.info({ cert: web.certificate.certFile, fingerprint256: web.certificate.fingerprint256, created: web.certificate.created }, 'hub web certificate');
       if (broker) brokerPort = await broker.start();
       credentialWatch.start();
       await relay.start();

@@ -1,5 +1,7 @@
 /** Config sections every Chasqui program has, so post and hub describe them once. */
 import { FormatRegistry, Type } from '@sinclair/typebox';
+import { isIP } from 'node:net';
+import { DNS_NAME } from './tls/self-signed-certificate.js';
 import { DEFAULT_TIME_ZONE, isTimeZone } from './time-zone.js';
 
 export function HttpSchema(defaultPort: number) {
@@ -7,6 +9,22 @@ export function HttpSchema(defaultPort: number) {
     {
       host: Type.String({ default: '127.0.0.1', description: 'Listen address; 0.0.0.0 to serve phones on the post\'s Wi-Fi.' }),
       port: Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort }),
+      tls: Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean({
+            description: 'HTTPS (README.md#how-a-phone-trusts-the-post). Unset: on when host is not loopback, off on loopback (tests, the demo). false off loopback starts with a warning.',
+          })),
+          cert: Type.Optional(Type.String({ description: 'PEM certificate (with its chain); default <dataDir>/tls/web-cert.pem, made by the app (`chasqui post|hub certificate`).' })),
+          key: Type.Optional(Type.String({ description: 'PEM private key of cert; default <dataDir>/tls/web-key.pem (0600).' })),
+          names: Type.Array(Type.String({ pattern: DNS_NAME.source }), {
+            default: [], description: 'The app\'s own certificate: DNS names it is reached by, beyond the box\'s hostname and localhost.',
+          }),
+          ips: Type.Array(Type.String({ format: 'ip' }), {
+            default: [], description: 'The app\'s own certificate: addresses it is reached by, beyond the box\'s own (os.networkInterfaces) and loopback.',
+          }),
+        },
+        { additionalProperties: false, default: {} },
+      ),
     },
     { additionalProperties: false, default: {} },
   );
@@ -18,6 +36,7 @@ export const MaxBundleSchema = Type.Integer({ minimum: 65536, default: 64 * 1024
 
 // Registered where the schema is defined, so every program that loads a config checks zones the same way.
 FormatRegistry.Set('time-zone', isTimeZone);
+FormatRegistry.Set('ip', (v) => isIP(v) !== 0);
 
 export const RegionSchema = Type.Object(
   {

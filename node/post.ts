@@ -7,11 +7,14 @@
  * sealed to the hub) and keeps what arrives sealed, while the clinical
  * services wait for the first nurse's sign-in to open clinical.sqlite.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { ChasquiError } from '../lib/errors.js';
 import { installErrorHandler } from '../lib/http-errors.js';
+import { prepareWebTls } from '../lib/tls/web-tls.js';
+import { certificateRoute } from '../lib/web/certificate-route.js';
+import { webServer } from '../lib/web/web-server.js';
 import type { Logger } from '../lib/logger.js';
 import type { Db } from '../lib/sqlite.js';
 import { downTopic, upTopic } from '../protocol/topics.js';
@@ -89,6 +92,9 @@ export function buildPost(deps: PostDeps): Post {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const log = logger.child({ mod: 'post', postId: config.postId });
+  // HTTPS when the nurse app is reached beyond the box (lib/tls/web-tls.ts); a bad certificate stops the build here, before anything is opened.
+  const web = prepareWebTls('post', config.http, config.dataDir);
+  for (const w of web.warnings) log.warn({ tls: 'web' }, w);
   const db = openPostDatabase(config.dataDir, { maxPageCount: deps.maxPageCount });
   const vault = new PostVault(db, clock, deps.scrypt);
   const held = new SealedArrivals(db, clock, vault);
@@ -156,11 +162,13 @@ export function buildPost(deps: PostDeps): Post {
   });
 
   // Base64 inflates by 4/3; leave room for the JSON around it.
-  const app: FastifyInstance = Fastify({ loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger, bodyLimit: Math.ceil(config.maxBundleBytes * 1.4) + 65536 });
+  const app = webServer(web, { loggerInstance: log.child({ mod: 'http' }) as FastifyBaseLogger, bodyLimit: Math.ceil(config.maxBundleBytes * 1.4) + 65536 });
   installErrorHandler(app);
-  void app.register(appPlugin, { timeZone: config.region.timeZone });
+  const https = web.https !== undefined;
+  void app.register(appPlugin, { timeZone: config.region.timeZone, https });
   const lock = { isOpen: () => vault.isOpen(), admit: (nurseId: string, secret: string) => admitNurse(vault, nurseId, secret, log.child({ mod: 'vault' })) };
-  const auth = registerAuth(app, { db, clock, dataDir: config.dataDir, logger: log, scrypt: deps.scrypt, lock });
+  const auth = registerAuth(app, { db, clock, dataDir: config.dataDir, logger: log, scrypt: deps.scrypt, lock, cookieSecure: https });
+  if (web.der) certificateRoute(app, web.der, `chasqui-${config.postId}.crt`);
   const auditShipping = new AuditShipping({
     db, audit: auth.audit, relay, clock, logger: log.child({ mod: 'audit' }), postId: config.postId, peer: HUB_PEER,
     maxBundleBytes: config.maxBundleBytes, options: config.audit,
@@ -192,6 +200,7 @@ export function buildPost(deps: PostDeps): Post {
     },
     connected: () => carrier.isConnected,
     async start() {
+      if (web.certificate) log.info({ cert: web.certificate.certFile, fingerprint256: web.certificate.fingerprint256, created: web.certificate.created }, 'post web certificate');
       heartbeat.start();
       await relay.start();
       auditShipping.start();

@@ -10,24 +10,17 @@
  * A refusal is a ChasquiError at startup, never a reconnect loop.
  */
 import { X509Certificate } from 'node:crypto';
-import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { ChasquiError } from '../lib/errors.js';
+import { isLoopbackHost } from '../lib/loopback.js';
+
+export { isLoopbackHost };
 
 export type LinkPlan =
   | { secure: false; scheme: 'mqtt' | 'ws'; host: string; port: number; url: string }
   | { secure: true; scheme: 'mqtts' | 'wss'; host: string; port: number; url: string; ca: string };
 
 const DEFAULT_PORT = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 } as const;
-
-/** 127.0.0.0/8, ::1 and `localhost` (RFC 6761 §6.3: it never leaves the machine). */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (isIP(h) === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h);
-  return false;
-}
 
 /** A listener without TLS is for loopback only: `what` names the setting or file at fault. */
 export function refusePlainOffLoopback(host: string, what: string): void {

@@ -80,14 +80,23 @@ set -euo pipefail
 say() { printf "  %s\n" "$*" >&2; }
 has_systemd() { [ -d /run/systemd/system ]; }
 # GET a URL with node (always on the post; curl may not be). Prints the body; fails on non-2xx.
-http_get() { node -e "fetch(process.argv[1],{signal:AbortSignal.timeout(2000)}).then(async r=>{const t=await r.text();process.stdout.write(t);process.exit(r.ok?0:1)}).catch(()=>process.exit(1))" "$1"; }
+# Over HTTPS it trusts the web certificate of the post (post_web ca), as a phone that installed it does.
+http_get() { NODE_EXTRA_CA_CERTS="$(post_web ca 2>/dev/null || true)" node -e "fetch(process.argv[1],{signal:AbortSignal.timeout(2000)}).then(async r=>{const t=await r.text();process.stdout.write(t);process.exit(r.ok?0:1)}).catch(()=>process.exit(1))" "$1"; }
 # wait_healthz URL SECONDS: polls once a second.
 wait_healthz() { local i; for ((i = 0; i < $2; i++)); do if http_get "$1" >/dev/null 2>&1; then return 0; fi; sleep 1; done; return 1; }
 # Atomic switch: rename(2) over the old symlink, never a moment without `current`.
 switch_current() { ln -sfn "$2" "$1/current.new" && mv -T "$1/current.new" "$1/current"; }
 # restart_units UNIT...: CHASQUI_RESTART_CMD replaces systemctl where systemd is not PID 1 (tests).
-# The post /healthz, at the port its config names (default 8080, node/config.ts).
-post_healthz_url() { local port; port=$(node -p "try{(require(process.argv[1]).http||{}).port||8080}catch{8080}" "$ETC/post.json"); echo "http://127.0.0.1:$port/healthz"; }
+# post_web url|ca: the post /healthz on this box at the port its config names (default 8080, node/config.ts),
+# and when it serves HTTPS the certificate file it serves. The rule of lib/tls/web-tls.ts: http.tls.enabled,
+# else HTTPS exactly when http.host is not loopback; the certificate http.tls.cert, else <dataDir>/tls/web-cert.pem.
+post_web() {
+  node -e "let c={};try{c=require(process.argv[1])}catch{}
+    const h=c.http||{},t=h.tls||{},on=t.enabled??!/^(127[.]|localhost$|::1$)/i.test(h.host||\"127.0.0.1\");
+    if(process.argv[2]===\"url\")console.log((on?\"https\":\"http\")+\"://127.0.0.1:\"+(h.port||8080)+\"/healthz\");
+    else if(on)console.log(t.cert||require(\"path\").join(c.dataDir||\"data/post\",\"tls\",\"web-cert.pem\"))" "$ETC/post.json" "$1"
+}
+post_healthz_url() { post_web url; }
 # install_release TARBALL: unpacks an `npm pack` tarball into releases/<version>, installs its
 # production dependencies there, prints the version. Root owns it: the service can read, not rewrite, its code.
 install_release() {

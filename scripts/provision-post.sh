@@ -21,7 +21,11 @@ On the post (as root, or through passwordless sudo):
   3. /etc/chasqui (root:chasqui 0750), /var/lib/chasqui (chasqui 0750), /opt/chasqui/releases.
   4. the release tarball into /opt/chasqui/releases/X.Y.Z, production dependencies, `current`.
   5. /etc/chasqui/hub-ca.pem (0640 root:chasqui), the hub certificate the post pins (hub.ca),
-     and /etc/chasqui/post.json (0640 root:chasqui) from the arguments; bridge.json if absent.
+     and /etc/chasqui/post.json (0640 root:chasqui) from the arguments; bridge.json if absent;
+     the post's keys and the nurse app's HTTPS certificate (served when --http-host is not
+     loopback): write the SHA-256 fingerprint it prints on the box's label (README.md, "How a
+     phone trusts the post"). Run it on the post's own network, so the certificate names the
+     address phones use.
   6. the units chasqui-bridge and chasqui-post, enabled and started; waits for /healthz.
 `chasqui hub add-post ID` at the hub prints the post id, the password to put in FILE and the
 hub's public keys for --hub-identity (also `chasqui hub identity`). The post makes its own keys
@@ -136,12 +140,16 @@ if [ -n "$hubca" ]; then
   say "hub certificate $ETC/hub-ca.pem: $(openssl x509 -in "$ETC/hub-ca.pem" -noout -fingerprint -sha256 2>/dev/null || echo "(openssl not here to print its fingerprint)")"
 fi
 install -m 0640 -o root -g "$SVC_USER" "$cfg" "$ETC/post.json"
+as_service() { if [ "$SVC_USER" = root ]; then node "$PREFIX/current/bin/chasqui.js" "$@"; else runuser -u "$SVC_USER" -- node "$PREFIX/current/bin/chasqui.js" "$@"; fi; }
 # The keys of this post, made on the box as the service user: the private half never leaves it.
-if [ "$SVC_USER" = root ]; then keys=$(node "$PREFIX/current/bin/chasqui.js" post identity --config "$ETC/post.json")
-else keys=$(runuser -u "$SVC_USER" -- node "$PREFIX/current/bin/chasqui.js" post identity --config "$ETC/post.json"); fi
+keys=$(as_service post identity --config "$ETC/post.json")
 line=$(printf "%s\n" "$keys" | head -n 1)
 say "post keys, to record at the hub: chasqui hub post-identity $(printf "%s" "$line" | cut -d. -f2) $line"
 say "  ($(printf "%s\n" "$keys" | tail -n 1); compare it with what the hub prints)"
+# The certificate of the nurse app (HTTPS), made here for the names and addresses of the box; its
+# fingerprint goes on the label of the box, for a nurse to compare with what her phone shows.
+webcert=$(as_service post certificate --config "$ETC/post.json")
+printf "%s\n" "$webcert" | while IFS= read -r l; do say "$l"; done
 [ -e "$ETC/bridge.json" ] || { printf "{ \"ports\": [] }\n" > "$ETC/bridge.json"; chown "root:$SVC_USER" "$ETC/bridge.json"; chmod 0640 "$ETC/bridge.json"; }
 say "6/6 services"
 install -d -m 0755 "$UNIT_DIR"

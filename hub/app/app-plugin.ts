@@ -30,8 +30,8 @@ declare module 'fastify' {
 export const HUB_PUBLIC_DIR = join(import.meta.dirname, '../../../hub/app/public');
 export const HUB_LOCALES_DIR = join(import.meta.dirname, '../../../hub/app/locales');
 
-async function hubApp(app: FastifyInstance, opts: { i18n?: I18n; timeZone?: string }): Promise<void> {
-  await registerWeb(app, { i18n: opts.i18n ?? I18n.load(HUB_LOCALES_DIR), publicDir: HUB_PUBLIC_DIR, timeZone: opts.timeZone, sendPage });
+async function hubApp(app: FastifyInstance, opts: { i18n?: I18n; timeZone?: string; https?: boolean }): Promise<void> {
+  await registerWeb(app, { i18n: opts.i18n ?? I18n.load(HUB_LOCALES_DIR), publicDir: HUB_PUBLIC_DIR, timeZone: opts.timeZone, sendPage, https: opts.https ?? false });
   app.decorateRequest('user', null);
 }
 

@@ -26,8 +26,8 @@ declare module 'fastify' {
 export const PUBLIC_DIR = join(import.meta.dirname, '../../../node/app/public');
 export const LOCALES_DIR = join(import.meta.dirname, '../../../node/app/locales');
 
-async function nurseApp(app: FastifyInstance, opts: { i18n?: I18n; timeZone?: string }): Promise<void> {
-  await registerWeb(app, { i18n: opts.i18n ?? I18n.load(LOCALES_DIR), publicDir: PUBLIC_DIR, timeZone: opts.timeZone, sendPage });
+async function nurseApp(app: FastifyInstance, opts: { i18n?: I18n; timeZone?: string; https?: boolean }): Promise<void> {
+  await registerWeb(app, { i18n: opts.i18n ?? I18n.load(LOCALES_DIR), publicDir: PUBLIC_DIR, timeZone: opts.timeZone, sendPage, https: opts.https ?? false });
   app.decorateRequest('nurse', null);
 }
 

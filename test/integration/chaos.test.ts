@@ -30,7 +30,7 @@ async function runChaos(t: Test, hub: Hub, dir: string, { password, hubIdentity 
   const linkPort = await link.start();
   const config = postConfig({ dir, postId: POST, url: viaPort(hub.brokerUrl(), linkPort), password, hubIdentity, link: { expectedRateBps: 2_000_000 } });
   t.match(config.hub.url, /^mqtts:\/\//, 'the post reaches the broker over TLS');
-  const post = new PostProcess({ ...config, http: { host: '127.0.0.1', port: await freePort() } }, dir);
+  const post = new PostProcess({ ...config, http: { ...config.http, host: '127.0.0.1', port: await freePort() } }, dir);
   let killing = true;
   t.teardown(async () => {
     killing = false;

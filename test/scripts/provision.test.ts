@@ -9,6 +9,8 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { get as httpsGet } from 'node:https';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +22,17 @@ import { formatPublicIdentity } from '../../protocol/identity.js';
 import { testTls } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
 import { hasCommand, runScript, toolMissing } from './script-support.js';
+
+/** GET over HTTPS trusting exactly this certificate (global fetch takes no CA). */
+function getJson(url: string, ca: Buffer): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    httpsGet(url, { ca }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => { try { resolve(JSON.parse(body)); } catch (err) { reject(err as Error); } });
+    }).on('error', reject);
+  });
+}
 
 /** The compiled tree this test runs from (dist/ in CI): the release's dist/. */
 const DIST = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -92,7 +105,7 @@ t.test('provision over ssh, start the post as told, a case reaches the hub', { s
 
   const r = await runScript('provision-post.sh', ['--host', 'root@127.0.0.1', '--ssh-opts', sshOpts, '--post-id', 'yarinacocha-1',
     '--hub-url', hub.brokerUrl(), '--hub-password-file', join(dir, 'hub-password'), '--hub-ca', testTls().certFile,
-    '--hub-identity', formatPublicIdentity(hub.identity), '--tarball', releaseTarball(dir), '--http-port', String(httpPort)], env);
+    '--hub-identity', formatPublicIdentity(hub.identity), '--tarball', releaseTarball(dir), '--http-host', '0.0.0.0', '--http-port', String(httpPort)], env);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stderr, /node v24\.\d+\.\d+ already here/, 'Node.js 24 on the box is kept');
   t.match(r.stderr, /dependencies bundled in the tarball/);
@@ -113,22 +126,25 @@ t.test('provision over ssh, start the post as told, a case reaches the hub', { s
   t.equal(readFileSync(join(dir, 'etc/hub-ca.pem'), 'utf8'), testTls().cert, 'the hub certificate is installed');
   t.equal(statSync(join(dir, 'etc/hub-ca.pem')).mode & 0o777, 0o640, 'hub-ca.pem is 0640');
   t.match(r.stderr, testTls().fingerprint256, 'the fingerprint is shown to compare with chasqui hub init\'s');
+  // The nurse app's certificate, made on the box at provisioning, for the label; phones reach the box on its Wi-Fi.
+  const webCert = readFileSync(join(dir, 'state/post/tls/web-cert.pem'));
+  t.match(r.stderr, `SHA-256 fingerprint: ${new X509Certificate(webCert).fingerprint256}  <- write it on the box's label`, 'the web certificate\'s fingerprint, for the label');
+  t.equal(statSync(join(dir, 'state/post/tls/web-key.pem')).mode & 0o777, 0o600, 'its key owner-only');
 
   let log = '';
   const post = spawn(process.execPath, [join(current, 'bin/chasqui.js'), 'post', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   post.stdout.on('data', (d: Buffer) => { log += d.toString(); });
   post.stderr.on('data', (d: Buffer) => { log += d.toString(); });
   t.teardown(() => { post.kill(); });
-  const healthz = `http://127.0.0.1:${httpPort}/healthz`;
-  await waitFor(() => fetch(healthz).then(async (res) => ((await res.json()) as { connected: boolean }).connected).catch(() => false), { what: 'post connected to the hub' })
+  const healthz = `https://127.0.0.1:${httpPort}/healthz`;
+  await waitFor(() => getJson(healthz, webCert).then((h) => (h as { connected: boolean }).connected).catch(() => false), { what: 'post connected to the hub over its HTTPS' })
     .catch((err: Error) => { throw new Error(`${err.message}; the post said:\n${log.slice(-3000)}`); });
 
   const health = await runScript('post-health.sh', ['--host', 'root@127.0.0.1', '--ssh-opts', sshOpts], env);
   t.equal(health.code, 0, health.stdout + health.stderr);
   t.match(health.stdout, /"postId": "yarinacocha-1"/);
 
-  const submit = execFileSync(process.execPath, [join(current, 'bin/chasqui.js'), 'post', 'submit', '--url', `http://127.0.0.1:${httpPort}`,
-    '--token-file', join(dir, 'state/post/api-token'), '--reason', 'chest pain since this morning'], { encoding: 'utf8' });
+  const submit = execFileSync(process.execPath, [join(current, 'bin/chasqui.js'), 'post', 'submit', '--config', configFile, '--reason', 'chest pain since this morning'], { encoding: 'utf8' });
   t.match(submit, /^case /);
   // What the field engineer does at the hub with the printed line; until then the case waits, whole.
   hub.posts.setIdentity('yarinacocha-1', keys!);

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { spkiSha256 } from '../../lib/tls/self-signed-certificate.js';
 import { REPO_ROOT } from './paths.js';
 
 export const CHROMIUM = process.env.TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -29,13 +30,20 @@ function browserEnv(): Record<string, string> {
   return env;
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * `trust`: PEM certificates this browser trusts, and only these, the way a
+ * phone trusts the one certificate a nurse installed: Chromium is told their
+ * public keys (--ignore-certificate-errors-spki-list), never to ignore errors at large.
+ */
+export async function launchBrowser(o: { trust?: ReadonlyArray<string | Buffer> } = {}): Promise<Browser> {
+  const pins = (o.trust ?? []).map(spkiSha256);
   // The machine's network is closed: without these, Chromium keeps trying Google's services.
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     env: browserEnv(),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...(pins.length ? [`--ignore-certificate-errors-spki-list=${pins.join(',')}`] : [])],
   });
 }
 

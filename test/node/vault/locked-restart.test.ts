@@ -27,7 +27,7 @@ t.test('after a power cut the queue leaves before anyone signs in', async (t) =>
   const { password, hubIdentity } = enrolPost(hub, dir, 'posta-lock');
   await hub.stop();
   const config = postConfig({ dir, postId: 'posta-lock', url: hub.brokerUrl(), password, hubIdentity });
-  const post = new PostProcess({ ...config, http: { host: '127.0.0.1', port: await freePort() } }, dir);
+  const post = new PostProcess({ ...config, http: { ...config.http, host: '127.0.0.1', port: await freePort() } }, dir);
   t.teardown(() => post.kill());
   await post.addNurse('rosa', 'ucayali-2026');
   await post.start();

@@ -10,7 +10,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { get as httpsGet } from 'node:https';
+import { get as httpsGet, request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,18 @@ function getJson(url: string, ca: Buffer): Promise<unknown> {
       res.on('data', (d: Buffer) => { body += d.toString(); });
       res.on('end', () => { try { resolve(JSON.parse(body)); } catch (err) { reject(err as Error); } });
     }).on('error', reject);
+  });
+}
+
+/** The nurse's sign-in form, as her phone posts it over the post's HTTPS; resolves with the status. */
+function signIn(port: number, ca: Buffer, username: string, secret: string): Promise<number> {
+  const body = new URLSearchParams({ username, secret, volver: '/' }).toString();
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path: '/entrar', method: 'POST', ca, headers: {
+      'content-type': 'application/x-www-form-urlencoded', origin: `https://127.0.0.1:${port}`, 'content-length': Buffer.byteLength(body),
+    } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    req.on('error', reject);
+    req.end(body);
   });
 }
 
@@ -144,6 +156,10 @@ t.test('provision over ssh, start the post as told, a case reaches the hub', { s
   t.equal(health.code, 0, health.stdout + health.stderr);
   t.match(health.stdout, /"postId": "yarinacocha-1"/);
 
+  // The first nurse, as the script tells the engineer: she makes the post's data key, and the recovery key is printed.
+  const added = execFileSync(process.execPath, [join(current, 'bin/chasqui.js'), 'post', 'nurse', 'add', 'rosa', '--name', 'Rosa Huamán', '--config', configFile], { input: 'ucayali-2026\n', encoding: 'utf8' });
+  t.match(added, /RECOVERY KEY/);
+  t.equal(await signIn(httpPort, webCert, 'rosa', 'ucayali-2026'), 303, 'her sign-in opens the post\'s data');
   const submit = execFileSync(process.execPath, [join(current, 'bin/chasqui.js'), 'post', 'submit', '--config', configFile, '--reason', 'chest pain since this morning'], { encoding: 'utf8' });
   t.match(submit, /^case /);
   // What the field engineer does at the hub with the printed line; until then the case waits, whole.

@@ -16,7 +16,8 @@
  *    service, so a CLI run as root opens the same database the service does.
  * 4. With no config file (the demo, tests), `hub-db.key` beside dataDir.
  */
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { ChasquiError } from '../../lib/errors.js';
 import type { HubConfig } from '../config.js';
 
 export const HUB_KEY_NAME = 'hub-db.key';
@@ -28,7 +29,14 @@ export type KeyLocation = {
 };
 
 export function hubKeyLocation(config: Pick<HubConfig, 'dataDir' | 'storage'>, from: { configFile?: string; env?: NodeJS.ProcessEnv } = {}): KeyLocation {
-  if (config.storage.keyFile) return { file: resolve(config.storage.keyFile), systemd: false };
+  if (config.storage.keyFile) {
+    const file = resolve(config.storage.keyFile);
+    const inside = relative(resolve(config.dataDir), file);
+    if (!inside.startsWith('..') && !isAbsolute(inside)) {
+      throw new ChasquiError('CHASQUI_ERR_CONFIG', `/storage/keyFile: ${file} is inside dataDir; a copy or backup of the data folder would carry the key that opens it`);
+    }
+    return { file, systemd: false };
+  }
   const credentials = from.env?.CREDENTIALS_DIRECTORY;
   if (credentials) return { file: join(credentials, HUB_KEY_NAME), systemd: true };
   const beside = from.configFile ? dirname(resolve(from.configFile)) : dirname(resolve(config.dataDir));

@@ -2,11 +2,11 @@
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../lib/config.js';
+import { ensureDatabaseKeyFile } from '../lib/database-key.js';
 import { ChasquiError } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
-import { openDatabase } from '../lib/sqlite.js';
-import { HubConfigSchema, type HubConfig } from '../hub/config.js';
+import { databaseState } from '../lib/sqlite.js';
+import type { HubConfig } from '../hub/config.js';
 import { buildHub, HUB_IDENTITY_NAME } from '../hub/hub.js';
 import { fingerprint, formatPublicIdentity, identityText } from '../protocol/identity.js';
 import { loadOrCreateIdentity } from '../relay/identity-file.js';
@@ -15,12 +15,10 @@ import { PostRegistry } from '../hub/posts/post-registry.js';
 import { defaultHubTlsFiles, ensureHubCertificate, type HubCertificate, type HubTlsFiles } from '../hub/tls/hub-certificate.js';
 import { hubTls } from '../hub/tls/hub-tls.js';
 import { certificateReport, ensureWebCertificate } from '../lib/tls/web-tls.js';
+import { hubDatabaseFile } from '../hub/storage/hub-database.js';
+import { loadHubSetup, openHubDb, type HubSetup } from './hub-setup.js';
 import { hubUserCommand } from './hub-user-commands.js';
 import { databaseAnswers, runUntilSignal, systemdSupervisor } from './lifecycle.js';
-
-function hubConfig(file: string | undefined): HubConfig {
-  return loadConfig(HubConfigSchema, { file: file ?? process.env.CHASQUI_CONFIG, env: process.env });
-}
 
 export async function hubCommand(argv: string[]): Promise<number> {
   // Its own options (--role, --specialty) would trip the parser below.
@@ -33,18 +31,19 @@ export async function hubCommand(argv: string[]): Promise<number> {
       name: { type: 'string', multiple: true }, ip: { type: 'string', multiple: true },
     },
   });
-  const config = hubConfig(values.config);
+  const setup = loadHubSetup(values.config, process.env);
+  const { config } = setup;
   const [sub, arg] = positionals;
-  if (sub === 'init') return init(config, { names: values.name ?? [], ips: values.ip ?? [], force: values.force === true });
-  if (sub === 'add-post') return addPost(config, arg, { name: values.name?.[0], password: values.password, identity: values.identity, reinstate: values.reinstate });
-  if (sub === 'post-identity') return postIdentity(config, arg, positionals[2]);
+  if (sub === 'init') return init(setup, { names: values.name ?? [], ips: values.ip ?? [], force: values.force === true });
+  if (sub === 'add-post') return addPost(setup, arg, { name: values.name?.[0], password: values.password, identity: values.identity, reinstate: values.reinstate });
+  if (sub === 'post-identity') return postIdentity(setup, arg, positionals[2]);
   if (sub === 'identity') return printHubIdentity(config);
   if (sub === 'certificate') return printWebCertificate(config, values.force === true);
-  if (sub === 'revoke-post') return revokePost(config, arg);
-  if (sub === 'mosquitto-files') return writeMosquittoFiles(config, arg);
+  if (sub === 'revoke-post') return revokePost(setup, arg);
+  if (sub === 'mosquitto-files') return writeMosquittoFiles(setup, arg);
   if (sub !== undefined) throw new ChasquiError('CHASQUI_ERR_USAGE', `unknown hub command "${sub}"`);
   const logger = createLogger({ name: 'chasqui-hub', level: config.logLevel });
-  const hub = buildHub({ config, logger });
+  const hub = buildHub({ config, logger, keyLocation: setup.keys });
   const systemd = systemdSupervisor({ env: process.env, logger, probe: databaseAnswers(hub.db) });
   // Ready once both the HTTP server and the broker listen: hub.start() brings up both.
   await hub.start().catch((err: unknown) => { systemd.close(); throw err; });
@@ -52,8 +51,13 @@ export async function hubCommand(argv: string[]): Promise<number> {
   return runUntilSignal(() => hub.stop(), logger, systemd);
 }
 
-/** The hub's key and certificate: made once, kept after (`--force` replaces them; every post must then get the new one). */
-function init(config: HubConfig, o: { names: string[]; ips: string[]; force: boolean }): number {
+/**
+ * The hub's database key, its TLS key and certificate: made once, kept after
+ * (`--force` replaces the certificate; every post must then get the new one;
+ * it never replaces the database key, which alone opens the data).
+ */
+function init(setup: HubSetup, o: { names: string[]; ips: string[]; force: boolean }): number {
+  const { config } = setup;
   const cert = ensureHubCertificate({ files: ownTlsFiles(config), names: o.names, ips: o.ips, force: o.force });
   // The signing and sealing keys are never replaced by --force: every post's pin of them would break.
   const id = hubIdentity(config);
@@ -71,6 +75,8 @@ function init(config: HubConfig, o: { names: string[]; ips: string[]; force: boo
     ...certificateReport('hub', ensureWebCertificate('hub', config.http, config.dataDir), config.http),
     '',
   ].join('\n'));
+  // Last: as the hub's user it may fail (the key's place is root's), with the certificate already made for that user.
+  process.stdout.write(`${initDatabaseKey(setup)}\n`);
   return 0;
 }
 
@@ -81,8 +87,19 @@ function printWebCertificate(config: HubConfig, force: boolean): number {
   return 0;
 }
 
-function withRegistry<T>(config: HubConfig, fn: (posts: PostRegistry) => T): T {
-  const db = openDatabase(join(config.dataDir, 'hub.sqlite'));
+/** The key hub.sqlite is encrypted under, made here (0600) unless a key or an encrypted database is already there. */
+function initDatabaseKey({ config, keys }: HubSetup): string {
+  if (keys.systemd) return `database key: ${keys.file} (a systemd credential, read-only here)`;
+  const dbFile = hubDatabaseFile(config);
+  const created = ensureDatabaseKeyFile(keys.file, databaseState(dbFile) === 'encrypted' ? { encryptedDatabase: dbFile } : {});
+  return [
+    `database key:    ${keys.file} ${created ? 'created' : 'kept'} (0600; hub.sqlite, its photos and ECGs are encrypted under it)`,
+    `back it up now, apart from the backups of ${config.dataDir}: without it no backup of the data opens, and with it anyone's copy does`,
+  ].join('\n');
+}
+
+function withRegistry<T>(setup: HubSetup, fn: (posts: PostRegistry) => T): T {
+  const db = openHubDb(setup);
   try {
     return fn(new PostRegistry(db));
   } finally {
@@ -98,10 +115,11 @@ function hubIdentity(config: HubConfig) {
  * Registers a post, or re-keys it (a running hub then cuts its open sessions).
  * A revoked id needs --reinstate: a new box under an old id is a decision, not a typo.
  */
-function addPost(config: HubConfig, postId: string | undefined, o: { name?: string; password?: string; identity?: string; reinstate?: boolean }): number {
+function addPost(setup: HubSetup, postId: string | undefined, o: { name?: string; password?: string; identity?: string; reinstate?: boolean }): number {
   if (!postId) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub add-post ID [--name NAME] [--identity POST-KEYS] [--reinstate]');
   const { identity } = o;
-  const pw = withRegistry(config, (posts) => {
+  const { config } = setup;
+  const pw = withRegistry(setup, (posts) => {
     const secret = posts.register(postId, o.name, o.password, { reinstate: o.reinstate ?? false });
     if (identity) posts.setIdentity(postId, identity);
     return secret;
@@ -118,9 +136,9 @@ function addPost(config: HubConfig, postId: string | undefined, o: { name?: stri
 }
 
 /** The post's public keys, from the line `chasqui post identity` printed on the box: until then its cases wait. */
-function postIdentity(config: HubConfig, postId: string | undefined, line: string | undefined): number {
+function postIdentity(setup: HubSetup, postId: string | undefined, line: string | undefined): number {
   if (!postId || !line) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub post-identity ID LINE');
-  const id = withRegistry(config, (posts) => posts.setIdentity(postId, line));
+  const id = withRegistry(setup, (posts) => posts.setIdentity(postId, line));
   process.stdout.write(`post ${postId}: keys ${fingerprint(id)} registered\n`);
   return 0;
 }
@@ -136,11 +154,11 @@ function printHubIdentity(config: HubConfig): number {
  * revoked) with the cases it delivered. A running hub cuts its sessions
  * within broker.registryPollMs; the change is in SQLite, so any process sees it.
  */
-function revokePost(config: HubConfig, postId: string | undefined): number {
+function revokePost(setup: HubSetup, postId: string | undefined): number {
   if (!postId) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub revoke-post ID');
-  const { revokedAt, already } = withRegistry(config, (posts) => posts.revoke(postId));
+  const { revokedAt, already } = withRegistry(setup, (posts) => posts.revoke(postId));
   process.stdout.write(`${JSON.stringify({ postId, revokedAt, already })}\n`);
-  if (config.broker.mode === 'external') {
+  if (setup.config.broker.mode === 'external') {
     process.stderr.write('external broker: run `chasqui hub mosquitto-files DIR` again and reload Mosquitto so it refuses the post too\n');
   }
   return 0;
@@ -157,11 +175,12 @@ function ownTlsFiles(config: HubConfig): HubTlsFiles {
   return { certFile: config.broker.tls.cert ?? d.certFile, keyFile: config.broker.tls.key ?? d.keyFile };
 }
 
-function writeMosquittoFiles(config: HubConfig, dir: string | undefined): number {
+function writeMosquittoFiles(setup: HubSetup, dir: string | undefined): number {
+  const { config } = setup;
   if (!dir) throw new ChasquiError('CHASQUI_ERR_USAGE', 'chasqui hub mosquitto-files DIR');
   const out = resolve(dir);
   mkdirSync(out, { recursive: true });
-  const db = openDatabase(join(config.dataDir, 'hub.sqlite'));
+  const db = openHubDb(setup);
   try {
     const lines = new PostRegistry(db).mosquittoLines();
     writeFileSync(join(out, 'passwd'), `${lines.join('\n')}\n`, { mode: 0o600 });

@@ -5,19 +5,17 @@
  * without echo at a terminal), never from an argument: arguments end up in
  * shell history and in `ps` for every user of the box to read.
  */
-import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../lib/clock.js';
-import { loadConfig } from '../lib/config.js';
 import { ChasquiError } from '../lib/errors.js';
-import { openDatabase, type Db } from '../lib/sqlite.js';
+import type { Db } from '../lib/sqlite.js';
 import { AuditLog, LOCAL_CLI_ACTOR } from '../lib/auth/audit-log.js';
 import { normalizeUsername, type SecretKind } from '../lib/auth/secret-policy.js';
 import { SessionStore } from '../lib/auth/sessions.js';
-import { HubConfigSchema } from '../hub/config.js';
 import { HUB_ROLES, HUB_SESSIONS, openHubAccounts, type HubAccount, type HubAccounts, type HubRole } from '../hub/auth/hub-accounts.js';
 import type { Specialty } from '../hub/routing/routing-rules.js';
+import { loadHubSetup, openHubDb } from './hub-setup.js';
 import { readSecret, type SecretInput } from './read-secret.js';
 
 export const HUB_USER_HELP = `  chasqui hub user add USERNAME --name "Dra. Full Name" --role specialist|operator|admin
@@ -47,8 +45,7 @@ export async function hubUserCommand(argv: string[], io: Partial<HubUserIo> = {}
   const [sub, username, ...extra] = positionals;
   if (extra.length) throw new ChasquiError('CHASQUI_ERR_USAGE', `unexpected "${extra.join(' ')}" (the secret is read from stdin, never from the command line)`);
   const run = pick(sub, username, values);
-  const config = loadConfig(HubConfigSchema, { file: values.config ?? full.env.CHASQUI_CONFIG, env: full.env });
-  const db = openDatabase(join(config.dataDir, 'hub.sqlite'));
+  const db = openHubDb(loadHubSetup(values.config, full.env));
   try {
     return await run(open(db, full));
   } finally {

@@ -10,6 +10,15 @@ import { RoutingConfigSchema } from './routing/roster-config.js';
 export const HubConfigSchema = Type.Object(
   {
     dataDir: Type.String({ default: './data/hub' }),
+    storage: Type.Object(
+      {
+        keyFile: Type.Optional(Type.String({
+          description: 'The file holding the key hub.sqlite is encrypted under (64 hex digits, 0600), kept outside dataDir. ' +
+            'Default: $CREDENTIALS_DIRECTORY/hub-db.key under systemd (LoadCredential=), else hub-db.key beside the config file, else beside dataDir (hub/storage/key-location.ts).',
+        })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     broker: Type.Object(
       {
         mode: Type.Union([Type.Literal('embedded'), Type.Literal('external')], { default: 'embedded' }),

@@ -5,7 +5,6 @@
  * takes them down in reverse.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
@@ -15,7 +14,7 @@ import { prepareWebTls } from '../lib/tls/web-tls.js';
 import { certificateRoute } from '../lib/web/certificate-route.js';
 import { webServer } from '../lib/web/web-server.js';
 import type { Logger } from '../lib/logger.js';
-import { openDatabase, type Db } from '../lib/sqlite.js';
+import type { Db } from '../lib/sqlite.js';
 import { buildBundle, type AttachmentInput } from '../protocol/bundle.js';
 import { checkHubNotice } from '../protocol/hub-notices.js';
 import { Priority, TransferKind, type TransferKindName } from '../protocol/priority.js';
@@ -54,6 +53,8 @@ import { PostRegistry } from './posts/post-registry.js';
 import type { Cie10 } from './terminology/cie10.js';
 import { loadCie10 } from './terminology/cie10-file.js';
 import { cie10Api } from './terminology/cie10-api.js';
+import { openHubDatabase } from './storage/hub-database.js';
+import { hubKeyLocation, type KeyLocation } from './storage/key-location.js';
 
 const HUB_CLIENT_ID = 'chasqui-hub';
 /** The name the hub's keys carry and sign with; posts know the hub only as this. */
@@ -63,6 +64,8 @@ export type HubDeps = {
   config: HubConfig; logger: Logger; clock?: Clock; maxPageCount?: number;
   /** The ICD-10 diagnoses are checked against (default: the copy in hub/terminology/). */
   cie10?: Cie10;
+  /** Where the database key is (hub/storage/key-location.ts; default: storage.keyFile, else beside dataDir). */
+  keyLocation?: KeyLocation;
 };
 
 export type DownwardMessage = {
@@ -118,7 +121,10 @@ export function buildHub(deps: HubDeps): Hub {
   // HTTPS when the specialists' app is reached beyond the machine (lib/tls/web-tls.ts); a bad certificate stops the build here, before anything is opened.
   const web = prepareWebTls('hub', config.http, config.dataDir);
   for (const w of web.warnings) log.warn({ tls: 'web' }, w);
-  const db = openDatabase(join(config.dataDir, 'hub.sqlite'), { maxPageCount: deps.maxPageCount });
+  const stored = openHubDatabase(config, deps.keyLocation ?? hubKeyLocation(config), { maxPageCount: deps.maxPageCount });
+  const { db } = stored;
+  if (stored.keyCreated) log.warn({ keyFile: stored.keyFile }, 'new database key made: back it up apart from the data, which it alone opens');
+  if (stored.encryptedInPlace) log.info({ keyFile: stored.keyFile }, 'plain database encrypted in place');
   const posts = new PostRegistry(db, clock);
   const identity = loadOrCreateIdentity(config.dataDir, HUB_IDENTITY_NAME);
   const cases = new HubCaseStore(db);

@@ -18,6 +18,7 @@ export const ERRORS = {
   CHASQUI_ERR_DISK_FULL: 'The disk or database is full',
   CHASQUI_ERR_STORE: 'The local database failed',
   CHASQUI_ERR_STORE_KEY: 'The database does not open with the key given: wrong key, or a file that is not this one',
+  CHASQUI_ERR_KEY_FILE: 'The database key file is missing, unreadable, readable by others, or not a key',
   CHASQUI_ERR_AUTH: 'Authentication failed',
   CHASQUI_ERR_LOCKED: 'The post\'s clinical data is locked until a nurse signs in',
   CHASQUI_ERR_NOT_AUTHORIZED: 'Not allowed',

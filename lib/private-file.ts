@@ -1,6 +1,6 @@
 /**
- * Secrets a box keeps on disk (the API token, the identity keys): mode 0600,
- * created once, never half-written.
+ * Secrets a box keeps on disk (the API token, the identity keys, a database
+ * key): mode 0600 in a directory made 0700, created once, never half-written.
  */
 import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -11,7 +11,8 @@ import { dirname } from 'node:path';
  * mid-write never leaves an empty file behind. False when it already existed.
  */
 export function createPrivateFileIfAbsent(file: string, content: string): boolean {
-  mkdirSync(dirname(file), { recursive: true });
+  // The mode applies to the folders made here only; an existing one keeps its own.
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
@@ -28,6 +29,17 @@ export function createPrivateFileIfAbsent(file: string, content: string): boolea
     return false;
   } finally {
     unlinkSync(tmp);
+    fsyncDirectory(dirname(file));
+  }
+}
+
+/** A new name (a link, a rename) lasts a power cut only once its directory is on disk too. */
+export function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -10,9 +10,10 @@
  * file reads as noise and an edited page is refused.
  */
 import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ChasquiError, fromStoreError } from './errors.js';
+import { fsyncDirectory } from './private-file.js';
 
 export type Db = Database.Database;
 
@@ -46,17 +47,21 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   }
 }
 
-function applyKey(db: Db, key: Buffer, file: string): void {
-  checkKey(key);
-  db.pragma(`cipher = 'sqlcipher'`);
-  db.pragma('legacy = 4');
-  // A raw key (x'…'): no passphrase derivation, the key is already random.
-  db.pragma(`key = "x'${key.toString('hex')}'"`);
-  checkOpens(db, 'main', file);
-}
-
 function checkKey(key: Buffer): void {
   if (key.length !== 32) throw new ChasquiError('CHASQUI_ERR_STORE_KEY', `a database key is 32 bytes, not ${key.length}`);
+}
+
+/** SQLCipher 4 with a raw key (x'…'): no passphrase derivation, the key is already random. */
+function cipherPragmas(db: Db, verb: 'key' | 'rekey', key: Buffer): void {
+  db.pragma(`cipher = 'sqlcipher'`);
+  db.pragma('legacy = 4');
+  db.pragma(`${verb} = "x'${key.toString('hex')}'"`);
+}
+
+function applyKey(db: Db, key: Buffer, file: string): void {
+  checkKey(key);
+  cipherPragmas(db, 'key', key);
+  checkOpens(db, 'main', file);
 }
 
 function checkOpens(db: Db, schema: string, file: string): void {
@@ -126,4 +131,90 @@ export function migrate(db: Db, name: string, steps: string[]): void {
     for (let v = from; v < steps.length; v++) db.exec(steps[v]!);
     db.prepare('INSERT INTO main.schema_versions (name, version) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET version = excluded.version').run(name, steps.length);
   })();
+}
+
+// Every plain SQLite file starts with this header (sqlite.org/fileformat.html §1.3.1); an encrypted one starts with its random salt.
+const PLAIN_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** Whether `file` is absent (or empty), a plain SQLite database, or something else: encrypted, for a Chasqui file. */
+export function databaseState(file: string): 'absent' | 'plain' | 'encrypted' {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw fromStoreError(err);
+  }
+  try {
+    const head = Buffer.alloc(PLAIN_HEADER.length);
+    const n = readSync(fd, head, 0, head.length, 0);
+    if (n === 0) return 'absent';
+    return n === head.length && head.equals(PLAIN_HEADER) ? 'plain' : 'encrypted';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export type EncryptStep = 'copied' | 'encrypted' | 'replaced';
+
+/**
+ * Encrypts a plain database under `key`, in place, so that a kill or a power
+ * cut at any moment leaves either the old plain file or the new encrypted
+ * one, never neither: the rows are copied (VACUUM INTO) to `<file>.encrypting`,
+ * that copy is encrypted (PRAGMA rekey, which SQLite3MultipleCiphers does not
+ * do in WAL mode, hence a copy in rollback mode), synced, and renamed over the
+ * original. A half-made copy from an earlier attempt is thrown away first.
+ *
+ * The original leaves WAL mode first (checkpoint, journal_mode=DELETE), so
+ * no -wal file of plain pages can outlive it beside the encrypted file, and
+ * it stays locked until the rename: nobody writes to it after the copy. That
+ * fails (CHASQUI_ERR_STORE, busy) while another process has it open. False
+ * when another process encrypted it meanwhile. `onStep` lets a test stop
+ * the work between steps. The old file's disk blocks are freed, not wiped.
+ */
+export function encryptInPlace(file: string, key: Buffer, o: { onStep?: (step: EncryptStep) => void } = {}): boolean {
+  checkKey(key);
+  const tmp = `${file}.encrypting`;
+  for (const f of [tmp, `${tmp}-journal`]) rmSync(f, { force: true });
+  let src: Db | undefined;
+  try {
+    src = new Database(file, { fileMustExist: true });
+    const ino = statSync(file).ino;
+    src.pragma('busy_timeout = 5000');
+    if (src.pragma('journal_mode = DELETE', { simple: true }) !== 'delete') throw new ChasquiError('CHASQUI_ERR_STORE', `${file} could not leave WAL mode`);
+    // EXCLUSIVE: the shared lock taken by the first read is kept until close, so no one else commits after the copy.
+    src.pragma('locking_mode = EXCLUSIVE');
+    src.prepare('SELECT count(*) FROM sqlite_master').get();
+    // Another process may have encrypted it and renamed its copy in while this one waited for the lock.
+    if (statSync(file).ino !== ino || databaseState(file) !== 'plain') return false;
+    src.prepare('VACUUM INTO ?').run(tmp);
+    o.onStep?.('copied');
+    const copy = new Database(tmp, { fileMustExist: true });
+    try {
+      cipherPragmas(copy, 'rekey', key);
+    } finally {
+      copy.close();
+    }
+    fsyncFile(tmp);
+    o.onStep?.('encrypted');
+    // The original is in rollback mode now, so these are leftovers: gone before the encrypted file takes the name.
+    for (const f of [`${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+    renameSync(tmp, file);
+    fsyncDirectory(dirname(file));
+    o.onStep?.('replaced');
+    return true;
+  } catch (err) {
+    throw fromStoreError(err);
+  } finally {
+    src?.close();
+  }
+}
+
+function fsyncFile(file: string): void {
+  const fd = openSync(file, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,9 +1,10 @@
 /** The `chasqui` command as a field engineer runs it: compiled, in its own process. */
 import t from 'tap';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyMosquittoPasswd } from '../../hub/broker/mosquitto-files.js';
+import { databaseState } from '../../lib/sqlite.js';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/paths.js';
 
@@ -62,6 +63,51 @@ t.test('hub init makes the certificate once, prints its fingerprint, and keeps i
   t.not(new X509Certificate(readFileSync(certFile)).fingerprint256, x.fingerprint256, '--force replaced it');
   const bad = await run(['hub', 'init', '--name', 'a,DNS:evil', '--force', '--config', config]);
   t.match(bad.stderr, /CHASQUI_ERR_USAGE/);
+});
+
+t.test('hub init makes the database key beside the config (0600), says to back it up apart, and never replaces it', async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.teardown(cleanup);
+  const config = join(dir, 'etc', 'hub.json');
+  mkdirSync(join(dir, 'etc'));
+  writeFileSync(config, JSON.stringify({ dataDir: join(dir, 'var', 'hub') }));
+  const keyFile = join(dir, 'etc', 'hub-db.key');
+  const first = await run(['hub', 'init', '--config', config]);
+  t.equal(first.code, 0, first.stderr);
+  t.match(first.stdout, `database key:    ${keyFile} created (0600`);
+  t.match(first.stdout, `back it up now, apart from the backups of ${join(dir, 'var', 'hub')}`);
+  t.equal(statSync(keyFile).mode & 0o777, 0o600);
+  const key = readFileSync(keyFile, 'utf8');
+  t.match(key, /^[0-9a-f]{64}\n$/);
+  t.equal((await run(['hub', 'add-post', 'p1', '--config', config])).code, 0, 'the CLI opens the database with it');
+  t.equal(databaseState(join(dir, 'var', 'hub', 'hub.sqlite')), 'encrypted');
+  const again = await run(['hub', 'init', '--force', '--config', config]);
+  t.match(again.stdout, `database key:    ${keyFile} kept`);
+  t.equal(readFileSync(keyFile, 'utf8'), key, '--force does not touch it');
+  rmSync(keyFile);
+  const lost = await run(['hub', 'init', '--config', config]);
+  t.equal(lost.code, 1);
+  t.match(lost.stderr, /CHASQUI_ERR_KEY_FILE: .*hub-db\.key does not exist, and .*hub\.sqlite is encrypted.*Restore the key file from its backup/);
+  t.notOk(existsSync(keyFile), 'no new key for an encrypted database');
+});
+
+t.test('under systemd the key is the credential systemd handed over: read-only, its ACL accepted, never made there', async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.teardown(cleanup);
+  const config = join(dir, 'hub.json');
+  writeFileSync(config, JSON.stringify({ dataDir: join(dir, 'hub') }));
+  const credentials = join(dir, 'credentials');
+  mkdirSync(credentials, { mode: 0o700 });
+  const env = { CREDENTIALS_DIRECTORY: credentials };
+  const missing = await run(['hub', 'add-post', 'p1', '--config', config], env);
+  t.match(missing.stderr, /CHASQUI_ERR_KEY_FILE: .*credentials\/hub-db\.key does not exist and is not made here: .*LoadCredential=.*chasqui hub init. as root/);
+  t.notOk(existsSync(join(dir, 'hub', 'hub.sqlite')), 'no database made without its key');
+  // What systemd's ACL for the service user looks like in the mode bits: group-read.
+  writeFileSync(join(credentials, 'hub-db.key'), `${'5a'.repeat(32)}\n`, { mode: 0o440 });
+  chmodSync(join(credentials, 'hub-db.key'), 0o440);
+  t.equal((await run(['hub', 'add-post', 'p1', '--config', config], env)).code, 0);
+  t.equal(databaseState(join(dir, 'hub', 'hub.sqlite')), 'encrypted');
+  t.notOk(existsSync(join(dir, 'hub-db.key')), 'nothing made beside the config');
 });
 
 t.test('keys are exchanged as one line each way: the post pins the hub, the hub records the post', async (t) => {

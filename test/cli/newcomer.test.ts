@@ -13,7 +13,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { execFile } from 'node:child_process';
-import Database from 'better-sqlite3-multiple-ciphers';
+import { readDatabaseKey } from '../../lib/database-key.js';
+import { openDatabase } from '../../lib/sqlite.js';
 import t, { type Test } from 'tap';
 import { PHOTO_DEFAULTS } from '../../node/photos/photo-pipeline.js';
 import { runCli } from '../support/cli.js';
@@ -136,7 +137,8 @@ t.test('the README\'s demo and every command after it, as written', async (t) =>
 
   // The demo's sample photo and the one the README submits, as they reached the hub.
   await waitFor(async () => !/waiting|sending/.test((await runCli(['post', 'status', '--config', join(dir, 'post.json')])).stdout), { what: 'every case delivered', timeoutMs: 60_000, intervalMs: 500 });
-  const db = new Database(join(dir, 'hub', 'hub.sqlite'), { readonly: true, fileMustExist: true });
+  // Encrypted, under the key beside the demo's hub.json.
+  const db = openDatabase(join(dir, 'hub', 'hub.sqlite'), { key: readDatabaseKey(join(dir, 'hub-db.key')) });
   const photos = db.prepare(`SELECT a.name, b.data FROM case_attachments a JOIN blobs b ON b.sha256 = a.sha256 WHERE a.media_type LIKE 'image/%'`).all() as Array<{ name: string; data: Buffer }>;
   db.close();
   t.equal(photos.length, 2, 'the sample photo and the submitted one are at the hub');

@@ -63,6 +63,8 @@ t.test('the units hold the hardening and restart policy the field relies on', as
     const bridge = unit === 'chasqui-bridge.service';
     t.equal(keys.has('PrivateDevices=yes'), !bridge, `${unit}: PrivateDevices only off for the bridge`);
     t.equal(keys.has('DeviceAllow=char-ttyUSB rw') && keys.has('SupplementaryGroups=dialout'), bridge, `${unit}: serial access only for the bridge`);
+    // The hub's database key reaches it only as a systemd credential (hub/storage/key-location.ts).
+    t.equal(keys.has('LoadCredential=hub-db.key:/etc/chasqui/hub-db.key'), unit === 'chasqui-hub.service', `${unit}: the database key credential only for the hub`);
   }
 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { hubUserCommand, HUB_USER_HELP } from '../../../cli/hub-user-commands.js';
 import { systemClock } from '../../../lib/clock.js';
-import { openDatabase } from '../../../lib/sqlite.js';
+import { loadHubSetup, openHubDb } from '../../../cli/hub-setup.js';
 import { AuditLog } from '../../../lib/auth/audit-log.js';
 import { SessionStore } from '../../../lib/auth/sessions.js';
 import { HUB_SESSIONS, openHubAccounts, type HubAccounts } from '../../../hub/auth/hub-accounts.js';
@@ -23,9 +23,9 @@ function setup(t: { teardown(fn: () => void): void }) {
     const code = await hubUserCommand([...args, '--config', config], { stdin: Readable.from([stdin]), stdout, stderr: new PassThrough(), env: {} });
     return { code, out: chunks.join('') };
   };
-  /** The hub's own view of the database, opened the way the hub opens it. */
+  /** The hub's own view of the database, opened the way the hub opens it (with the key beside the config). */
   const inspect = <R>(fn: (o: { accounts: HubAccounts; sessions: SessionStore; audit: AuditLog }) => R | Promise<R>): Promise<R> => {
-    const db = openDatabase(join(dir, 'hub/hub.sqlite'));
+    const db = openHubDb(loadHubSetup(config, {}));
     const o = { accounts: openHubAccounts(db, systemClock), sessions: new SessionStore(db, systemClock, HUB_SESSIONS), audit: new AuditLog(db, systemClock) };
     return Promise.resolve(fn(o)).finally(() => db.close());
   };
